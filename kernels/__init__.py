@@ -1,0 +1,77 @@
+"""The kernel registry: which implementation of each kernel serves which device.
+
+Ops call kernels through this module (``kernels.index_add(...)``); the registry picks the
+fastest implementation registered for the arrays' device, falling back to the reference
+one in ``reference.py``. ``use("reference")`` forces the reference kernels everywhere (to
+compare or to debug a fast kernel); ``use("auto")`` restores the normal choice.
+
+Implementations register per device kind: ``"reference"`` (NumPy/CuPy array code, the
+spec), ``"cpu"`` (Numba) and ``"cuda"`` (CuPy kernels).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from . import reference
+
+_registry: dict[str, dict[str, object]] = {}
+_mode = "auto"
+_MODES = ("auto", "reference")
+
+
+def register(name: str, kind: str, function) -> None:
+    """Make ``function`` the ``kind`` implementation ("reference", "cpu" or "cuda") of ``name``."""
+    if kind not in ("reference", "cpu", "cuda"):
+        raise ValueError(f"register: kind must be 'reference', 'cpu' or 'cuda', got {kind!r}")
+    _registry.setdefault(name, {})[kind] = function
+
+
+def use(mode: str) -> None:
+    """``"reference"``: every kernel runs its readable reference version; ``"auto"``: the
+    registry picks the fastest registered version per device (the default)."""
+    global _mode
+    if mode not in _MODES:
+        raise ValueError(f"kernels.use: mode must be one of {_MODES}, got {mode!r}")
+    _mode = mode
+
+
+def current_mode() -> str:
+    return _mode
+
+
+@contextlib.contextmanager
+def using(mode: str):
+    """``with kernels.using("reference"): ...`` switches for a block only."""
+    previous = _mode
+    use(mode)
+    try:
+        yield
+    finally:
+        use(previous)
+
+
+def lookup(name: str, array):
+    """The implementation of kernel ``name`` that serves ``array``'s device now."""
+    implementations = _registry.get(name)
+    if implementations is None:
+        raise KeyError(f"no kernel named {name!r} (registered: {sorted(_registry)})")
+    if _mode == "auto":
+        kind = "cpu" if isinstance(array, np.ndarray) else "cuda"
+        if kind in implementations:
+            return implementations[kind]
+    return implementations["reference"]
+
+
+def implementations(name: str) -> dict:
+    """{kind: function} registered for kernel ``name`` (for tests and benchmarks)."""
+    return dict(_registry[name])
+
+
+def index_add(target, index, values):
+    return lookup("index_add", target)(target, index, values)
+
+
+register("index_add", "reference", reference.index_add)

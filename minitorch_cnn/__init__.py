@@ -1,0 +1,97 @@
+"""minitorch_cnn: a from-scratch deep-learning framework for studying convolutional networks.
+
+The public names follow PyTorch: ``minitorch_cnn.tensor``, ``zeros``, ``randn``,
+``manual_seed``, ``no_grad``, ``autograd.grad``, ``gradcheck``… so that what a user learns
+here transfers. Importing it never needs CuPy.
+"""
+
+from . import backend
+from .backend import (
+    bool_,
+    device,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    get_rng_state,
+    initial_seed,
+    int8,
+    int16,
+    int32,
+    int64,
+    manual_seed,
+    set_default_dtype,
+    set_rng_state,
+    uint8,
+)
+from .tensor import Tensor
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from . import autograd, cuda, kernels, ops
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import (
+    abs,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cat,
+    chunk,
+    clamp,
+    exp,
+    flatten,
+    isfinite,
+    isinf,
+    isnan,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    permute,
+    reshape,
+    sigmoid,
+    sign,
+    softmax,
+    split,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
+)
+from .ops import max, min  # noqa: A004  (PyTorch's names)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import nn
+
+bool = bool_  # noqa: A001  (``minitorch_cnn.bool`` as ``torch.bool``)
+clip = clamp
+
+__version__ = "0.1.0"

@@ -1,0 +1,80 @@
+"""Whether operations record the graph: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+The flag is thread-local (as in PyTorch), so a data-loading thread cannot switch recording
+off for the training loop. Each class works as a context manager and as a decorator.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_state, "enabled", True)
+
+
+def _set_enabled(mode: bool) -> None:
+    _state.enabled = bool(mode)
+
+
+class _GradModeContext:
+    """Base: subclasses say which mode they switch to in ``_mode``."""
+
+    _mode: bool
+
+    def __enter__(self):
+        self._previous = is_grad_enabled()
+        _set_enabled(self._mode)
+        return self
+
+    def __exit__(self, *exc):
+        _set_enabled(self._previous)
+        return False
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            previous = is_grad_enabled()
+            _set_enabled(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _set_enabled(previous)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Operations inside record no graph (evaluation, optimizer updates)."""
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Switch recording back on inside a ``no_grad`` region."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(flag)``: as PyTorch, it takes effect when called, and undoes
+    itself on leaving a ``with`` block; used as a decorator it applies per call."""
+
+    def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {mode!r}")
+        self._mode = mode
+        self._previous = is_grad_enabled()
+        _set_enabled(mode)
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        _set_enabled(self._previous)  # the decorator form must not leave the mode switched
+        return super().__call__(fn)

@@ -1,0 +1,261 @@
+"""Devices, array modules, dtypes and the framework's random number generator.
+
+Everything that is not a kernel is written once against an *array module* (``xp``):
+NumPy for ``"cpu"`` tensors, CuPy for ``"cuda"``/``"cuda:N"`` tensors. This file is the
+one place that knows which is which. CuPy is imported lazily, so importing
+``minitorch_cnn`` works on a machine without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ----------------------------------------------------------------------------- dtypes
+# dtypes are NumPy dtype objects: ``minitorch_cnn.float32 is np.dtype("float32")``.
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+uint8 = np.dtype("uint8")
+bool_ = np.dtype("bool")
+
+SUPPORTED_DTYPES = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
+_default_float = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype given to tensors made from Python floats (float32, as in PyTorch)."""
+    return _default_float
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the default floating dtype (float32 or float64)."""
+    global _default_float
+    dtype = as_dtype(dtype, "dtype")
+    if dtype not in (float32, float64):
+        raise TypeError(f"set_default_dtype: dtype must be float32 or float64, got {dtype}")
+    _default_float = dtype
+
+
+def as_dtype(dtype, argument: str = "dtype") -> np.dtype:
+    """Normalise a user's dtype (np.dtype, numpy type, string) or raise naming ``argument``."""
+    try:
+        normalized = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{argument}: {dtype!r} is not a dtype") from exc
+    if normalized not in SUPPORTED_DTYPES:
+        supported = ", ".join(str(d) for d in SUPPORTED_DTYPES)
+        raise TypeError(f"{argument}: dtype {normalized} is not supported (supported: {supported})")
+    return normalized
+
+
+def is_floating(dtype) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+# ---------------------------------------------------------------------------- devices
+class device:
+    """A device, as ``torch.device``: ``device("cpu")``, ``device("cuda")``, ``device("cuda", 1)``.
+
+    Compares equal to its string form, so ``t.device == "cpu"`` works.
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec, index: int | None = None):
+        if isinstance(spec, device):
+            spec, index = spec.type, spec.index if index is None else index
+        if not isinstance(spec, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
+        kind, _, number = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise ValueError(f"device: unknown device type {kind!r} in {spec!r} (expected 'cpu' or 'cuda')")
+        if number:
+            if index is not None:
+                raise ValueError(f"device: index given twice in {spec!r} and index={index}")
+            if not number.isdigit():
+                raise ValueError(f"device: invalid device index {number!r} in {spec!r}")
+            index = int(number)
+        if kind == "cpu" and index not in (None, 0):
+            raise ValueError(f"device: cpu has no index {index}")
+        if index is not None and index < 0:
+            raise ValueError(f"device: index must be >= 0, got {index}")
+        self.type = kind
+        self.index = None if kind == "cpu" else (0 if index is None else index)
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (TypeError, ValueError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def as_device(spec, argument: str = "device") -> device:
+    """Normalise a user's device argument, raising a clear error naming ``argument``."""
+    if spec is None:
+        return CPU
+    try:
+        dev = device(spec)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{argument}: {exc}") from None
+    if dev.type == "cuda":
+        if not cuda_available():
+            raise RuntimeError(
+                f"{argument}: {dev} was requested but CUDA is not available "
+                "(install the cuda12 or cuda13 extra on a machine with an NVIDIA GPU)"
+            )
+        if dev.index >= cuda_device_count():
+            raise RuntimeError(
+                f"{argument}: {dev} was requested but only {cuda_device_count()} CUDA device(s) exist"
+            )
+    return dev
+
+
+# --------------------------------------------------------------------- array modules
+_cupy = None
+_cupy_checked = False
+
+
+def cupy_module():
+    """The cupy module if it is installed and sees a GPU, else None (checked once)."""
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            import cupy
+
+            if cupy.cuda.runtime.getDeviceCount() > 0:
+                _cupy = cupy
+        except Exception:  # no cupy, no driver, or no device: CPU only
+            _cupy = None
+    return _cupy
+
+
+def cuda_available() -> bool:
+    return cupy_module() is not None
+
+
+def cuda_device_count() -> int:
+    cp = cupy_module()
+    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
+def array_module(dev: device):
+    """numpy for the cpu, cupy for a cuda device."""
+    return np if dev.type == "cpu" else cupy_module()
+
+
+def xp_of(array):
+    """The array module an array belongs to."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return np
+    cp = cupy_module()
+    if cp is not None and isinstance(array, cp.ndarray):
+        return cp
+    raise TypeError(f"expected a numpy or cupy array, got {type(array).__name__}")
+
+
+def device_of(array) -> device:
+    if isinstance(array, (np.ndarray, np.generic)):
+        return CPU
+    return device("cuda", array.device.id)
+
+
+def to_device(array, dev: device):
+    """Move an array to ``dev`` (a copy across devices, the same array otherwise)."""
+    src = device_of(array)
+    if src == dev:
+        return array
+    if dev.type == "cpu":
+        return array.get()
+    cp = cupy_module()
+    with cp.cuda.Device(dev.index):
+        return cp.asarray(array)
+
+
+# ------------------------------------------------------------------------------- RNG
+class _RandomState:
+    """The framework's one random number generator.
+
+    Every random thing (``rand``, ``randn``, init, dropout, shuffling, augmentation) draws
+    from here, so ``manual_seed(n)`` makes a whole run reproducible. Numbers are drawn on
+    the CPU (NumPy's PCG64) and moved to the requested device: the same seed gives the
+    same tensors on the CPU and the GPU, so a model initialised under a seed is identical
+    on both. Its state is a JSON-able dict (``get_rng_state``/``set_rng_state``), which is
+    what checkpoints and ``gradcheck`` save and restore.
+    """
+
+    def __init__(self, seed: int = 0):
+        self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise TypeError(f"manual_seed: seed must be an int, got {seed!r}")
+        if seed < 0:
+            raise ValueError(f"manual_seed: seed must be >= 0, got {seed}")
+        self.generator = np.random.Generator(np.random.PCG64(int(seed)))
+        self.initial_seed = int(seed)
+
+    def get_state(self) -> dict:
+        state = self.generator.bit_generator.state
+        # Python ints in a plain dict: JSON-serialisable and safe to store in a checkpoint.
+        return {
+            "bit_generator": state["bit_generator"],
+            "state": {k: int(v) for k, v in state["state"].items()},
+            "has_uint32": int(state["has_uint32"]),
+            "uinteger": int(state["uinteger"]),
+            "initial_seed": self.initial_seed,
+        }
+
+    def set_state(self, state: dict) -> None:
+        if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+            raise ValueError("set_rng_state: expected a state returned by get_rng_state()")
+        self.generator.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": dict(state["state"]),
+            "has_uint32": state["has_uint32"],
+            "uinteger": state["uinteger"],
+        }
+        self.initial_seed = state.get("initial_seed", self.initial_seed)
+
+
+default_rng = _RandomState(0)
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every random thing in the framework (as ``torch.manual_seed``)."""
+    default_rng.seed(seed)
+
+
+def initial_seed() -> int:
+    return default_rng.initial_seed
+
+
+def get_rng_state() -> dict:
+    """The generator's state, a JSON-able dict."""
+    return default_rng.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_rng.set_state(state)

@@ -1,0 +1,236 @@
+"""Tensor factories with PyTorch's names and dtype rules: ``tensor``, ``zeros``, ``randn``…
+
+dtype inference follows PyTorch: Python floats give the default float dtype (float32),
+Python ints give int64, bools give bool, and a NumPy array keeps its own dtype. Random
+factories draw from the framework's one generator (``manual_seed``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import backend
+from .tensor import Tensor
+
+
+def _finish(array, dtype, dev, requires_grad) -> Tensor:
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    array = backend.to_device(array, dev)
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _infer_dtype(array: np.ndarray, data) -> np.dtype:
+    if isinstance(data, np.ndarray):
+        return array.dtype
+    if array.dtype.kind == "f":
+        return backend.get_default_dtype()
+    if array.dtype.kind in "iu":
+        return backend.int64
+    return array.dtype
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors)."""
+    dev = backend.as_device(device)
+    if isinstance(data, Tensor):
+        source = data.data if data.device.type == "cpu" else data.data.get()
+        data = source
+    try:
+        array = np.array(data)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"tensor(): data could not be converted to an array: {exc}") from None
+    if array.dtype == object or array.dtype.kind in "USVc":
+        raise TypeError(f"tensor(): data must be numbers (bool, int or float), got dtype {array.dtype} "
+                        f"from {type(data).__name__}")
+    target = backend.as_dtype(dtype) if dtype is not None else _infer_dtype(array, data)
+    backend.as_dtype(target, "data")
+    return _finish(array, target, dev, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but without a copy when ``data`` already is a tensor of that kind."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (as ``torch.from_numpy``)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
+    backend.as_dtype(array.dtype, "array")
+    return Tensor._wrap(array)
+
+
+def _size(size, name: str) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``; reject negative sizes."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if len(size) == 1 and isinstance(size[0], Tensor):
+        size = tuple(size[0].tolist())
+    result = []
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"{name}(): size must be a sequence of ints, got {size!r}")
+        if s < 0:
+            raise ValueError(f"{name}(): negative dimension {int(s)} in size {tuple(int(x) for x in size)}")
+        result.append(int(s))
+    return tuple(result)
+
+
+def _float_dtype(dtype, name):
+    dtype = backend.get_default_dtype() if dtype is None else backend.as_dtype(dtype, "dtype")
+    return dtype
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape = _size(size, "zeros")
+    dev = backend.as_device(device)
+    xp = backend.array_module(dev)
+    return _finish(xp.zeros(shape, dtype=_float_dtype(dtype, "zeros")), None, dev, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape = _size(size, "ones")
+    dev = backend.as_device(device)
+    xp = backend.array_module(dev)
+    return _finish(xp.ones(shape, dtype=_float_dtype(dtype, "ones")), None, dev, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape = _size(size, "empty")
+    dev = backend.as_device(device)
+    xp = backend.array_module(dev)
+    return _finish(xp.empty(shape, dtype=_float_dtype(dtype, "empty")), None, dev, requires_grad)
+
+
+def _scalar_dtype(value) -> np.dtype:
+    if isinstance(value, (bool, np.bool_)):
+        return backend.bool_
+    if isinstance(value, numbers.Integral):
+        return backend.int64
+    if isinstance(value, numbers.Real):
+        return backend.get_default_dtype()
+    raise TypeError(f"fill_value must be a real number, got {value!r}")
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape = _size((size,) if isinstance(size, (tuple, list)) else (size,), "full")
+    dtype = _scalar_dtype(fill_value) if dtype is None else backend.as_dtype(dtype)
+    dev = backend.as_device(device)
+    xp = backend.array_module(dev)
+    return _finish(xp.full(shape, fill_value, dtype=dtype), None, dev, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange(): upper bound and larger bound inconsistent with step sign "
+                         f"(start={start}, end={end}, step={step})")
+    if dtype is None:
+        integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = backend.int64 if integral else backend.get_default_dtype()
+    dev = backend.as_device(device)
+    # computed in float64/int64 on the host, then cast: the same values on every device
+    return _finish(np.arange(start, end, step), backend.as_dtype(dtype), dev, requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"linspace(): steps must be a non-negative int, got {steps!r}")
+    dtype = _float_dtype(dtype, "linspace")
+    return _finish(np.linspace(start, end, int(steps)), dtype, backend.as_device(device), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    m = n if m is None else m
+    _size((n, m), "eye")
+    return _finish(np.eye(n, m), _float_dtype(dtype, "eye"), backend.as_device(device), requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), from the framework's generator."""
+    shape = _size(size, "rand")
+    dtype = _float_dtype(dtype, "rand")
+    if dtype.kind != "f":
+        raise TypeError(f"rand(): dtype must be floating, got {dtype}")
+    values = backend.default_rng.generator.random(shape)
+    return _finish(values, dtype, backend.as_device(device), requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal, from the framework's generator."""
+    shape = _size(size, "randn")
+    dtype = _float_dtype(dtype, "randn")
+    if dtype.kind != "f":
+        raise TypeError(f"randn(): dtype must be floating, got {dtype}")
+    values = backend.default_rng.generator.standard_normal(shape)
+    return _finish(values, dtype, backend.as_device(device), requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform on [low, high); ``randint(high, size)`` as in PyTorch."""
+    if size is None:
+        if not isinstance(high, (tuple, list)):
+            raise TypeError("randint(): size must be given as a tuple, e.g. randint(0, 10, (3,))")
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint(): high is required")
+    if high <= low:
+        raise ValueError(f"randint(): low ({low}) must be smaller than high ({high})")
+    shape = _size((size,), "randint")
+    dtype = backend.int64 if dtype is None else backend.as_dtype(dtype)
+    values = backend.default_rng.generator.integers(low, high, size=shape)
+    return _finish(values, dtype, backend.as_device(device), requires_grad)
+
+
+def _like(t: Tensor, dtype, device):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"input: expected a Tensor, got {type(t).__name__}")
+    return t.shape, (t.dtype if dtype is None else dtype), (t.device if device is None else device)
+
+
+def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low, high=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    shape, dtype, device = _like(input, dtype, device)
+    return randint(low, high, shape, dtype=dtype, device=device, requires_grad=requires_grad)

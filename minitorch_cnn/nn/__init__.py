@@ -1,0 +1,3 @@
+"""``minitorch_cnn.nn``: layers and their functional forms (``nn.functional``)."""
+
+from . import functional

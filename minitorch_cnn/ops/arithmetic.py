@@ -1,0 +1,228 @@
+"""Broadcasting arithmetic: ``add sub mul div pow maximum minimum neg``.
+
+Each forward casts its operands to the promoted dtype (``result_type``) and computes on
+arrays; each backward is written with Tensor ops (so it can itself be differentiated) and
+returns full-size gradients, which the engine sums back to each input's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .common import as_operand, broadcast_shapes, constant, as_array, first_tensor, quiet, result_type
+
+
+def _prepare(a, b, name: str, float_result: bool = False):
+    a, b = as_operand(a, "input"), as_operand(b, "other")
+    ref = first_tensor(a, b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        broadcast_shapes(a.shape, b.shape, name)
+    dtype = result_type(a, b)
+    if float_result and dtype.kind != "f":
+        dtype = backend.get_default_dtype()
+    return a, b, dtype, backend.xp_of(ref.data)
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b, dtype, xp):
+        return xp.add(as_array(a, dtype, xp), as_array(b, dtype, xp))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad, None, None
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b, dtype, xp):
+        return xp.subtract(as_array(a, dtype, xp), as_array(b, dtype, xp))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad, None, None
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b, dtype, xp):
+        ctx.save_for_backward(a, b)
+        return xp.multiply(as_array(a, dtype, xp), as_array(b, dtype, xp))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None, None, None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b, dtype, xp):
+        ctx.save_for_backward(a, b)
+        with quiet(xp):
+            return xp.true_divide(as_array(a, dtype, xp), as_array(b, dtype, xp))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b, None, None
+
+
+class PowScalar(Function):
+    """tensor ** number"""
+
+    @staticmethod
+    def forward(ctx, a, exponent, dtype, xp):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        with quiet(xp):
+            return xp.power(a.astype(dtype, copy=False), xp.asarray(exponent, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        p = ctx.exponent
+        if p == 0:
+            return grad * 0, None, None, None
+        return grad * p * a ** (p - 1), None, None, None
+
+
+class RPowScalar(Function):
+    """number ** tensor"""
+
+    @staticmethod
+    def forward(ctx, base, b, dtype, xp):
+        with quiet(xp):
+            out = xp.power(xp.asarray(base, dtype=dtype), b.astype(dtype, copy=False))
+        ctx.save_for_backward(out)
+        ctx.log_base = float(np.log(base)) if base > 0 else (float("-inf") if base == 0 else float("nan"))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return None, grad * out * ctx.log_base, None, None
+
+
+class PowTensor(Function):
+    """tensor ** tensor"""
+
+    @staticmethod
+    def forward(ctx, a, b, dtype, xp):
+        with quiet(xp):
+            out = xp.power(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = grad * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            # d/db a**b = a**b log a; PyTorch's convention: 0 where a == 0 and b >= 0
+            zero_base = constant((a.data == 0) & (b.data >= 0))
+            grad_b = where(zero_base, 0.0, grad * out * a.log())
+        return grad_a, grad_b, None, None
+
+
+def _tie_weights(a, b, xp, larger: bool):
+    """Weight of ``a`` in max(a, b) (or min): 1 where it wins, 1/2 on ties (as PyTorch)."""
+    wins = (a > b) if larger else (a < b)
+    return xp.where(wins, 1.0, xp.where(a == b, 0.5, 0.0))
+
+
+class _Extremum(Function):
+    larger = True
+
+    @classmethod
+    def forward(cls, ctx, a, b, dtype, xp):
+        a_arr, b_arr = as_array(a, dtype, xp), as_array(b, dtype, xp)
+        ctx.weight_a = _tie_weights(a_arr, b_arr, xp, cls.larger).astype(dtype)
+        return xp.maximum(a_arr, b_arr) if cls.larger else xp.minimum(a_arr, b_arr)
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight_a = constant(ctx.weight_a)
+        return grad * weight_a, grad * (1.0 - weight_a), None, None
+
+
+class Maximum(_Extremum):
+    larger = True
+
+
+class Minimum(_Extremum):
+    larger = False
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise TypeError("neg: negation of a bool tensor is not supported; use ~ (logical_not) instead")
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def add(input, other, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b, dtype, xp = _prepare(input, other, "add")
+    return Add.apply(a, b, dtype, xp)
+
+
+def sub(input, other, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b, dtype, xp = _prepare(input, other, "sub")
+    if dtype.kind == "b":
+        raise TypeError("sub: subtraction of two bool tensors is not supported; use ^ (logical_xor) instead")
+    return Sub.apply(a, b, dtype, xp)
+
+
+def mul(input, other):
+    a, b, dtype, xp = _prepare(input, other, "mul")
+    return Mul.apply(a, b, dtype, xp)
+
+
+def div(input, other):
+    a, b, dtype, xp = _prepare(input, other, "div", float_result=True)
+    return Div.apply(a, b, dtype, xp)
+
+
+def pow(input, exponent):
+    a, b, dtype, xp = _prepare(input, exponent, "pow")
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return PowTensor.apply(a, b, dtype, xp)
+    if isinstance(a, Tensor):
+        if a.dtype.kind in "iu" and dtype.kind in "iu" and b < 0:
+            raise RuntimeError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
+        return PowScalar.apply(a, b, dtype, xp)
+    return RPowScalar.apply(a, b, dtype, xp)
+
+
+def maximum(input, other):
+    a, b, dtype, xp = _prepare(input, other, "maximum")
+    return Maximum.apply(a, b, dtype, xp)
+
+
+def minimum(input, other):
+    a, b, dtype, xp = _prepare(input, other, "minimum")
+    return Minimum.apply(a, b, dtype, xp)
+
+
+def neg(input):
+    return Neg.apply(as_operand(input, "input"))
+
+
+from .unary import where  # noqa: E402  (PowTensor's backward uses it)

@@ -1,0 +1,62 @@
+"""``matmul`` (the ``@`` operator): 1-D, 2-D and batched with broadcast batch dims.
+
+Backward promotes 1-D operands to matrices exactly as forward does (a vector on the left
+is a row, on the right a column), multiplies by the transposed other operand, and lets the
+engine sum the gradient over broadcast batch dims.
+"""
+
+from __future__ import annotations
+
+from .. import backend
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .common import broadcast_shapes
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return backend.xp_of(a).matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = g @ b2.transpose(-1, -2)
+            if a.ndim == 1:
+                grad_a = grad_a.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            grad_b = a2.transpose(-1, -2) @ g
+            if b.ndim == 1:
+                grad_b = grad_b.squeeze(-1)
+        return grad_a, grad_b
+
+
+def matmul(input, other):
+    for name, x in (("input", input), ("other", other)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"matmul: {name} must be a Tensor, got {type(x).__name__}")
+        if x.ndim == 0:
+            raise RuntimeError(f"matmul: both arguments need to be at least 1D, but {name} is 0D")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"matmul: expected both arguments to have the same dtype, but got {input.dtype} and {other.dtype}")
+    k_left = input.shape[-1]
+    k_right = other.shape[0] if other.ndim == 1 else other.shape[-2]
+    if k_left != k_right:
+        left = "x".join(map(str, input.shape))
+        right = "x".join(map(str, other.shape))
+        raise RuntimeError(f"matmul: shapes cannot be multiplied ({left} and {right}): "
+                           f"inner dimensions {k_left} and {k_right} differ")
+    if input.ndim > 2 or other.ndim > 2:
+        broadcast_shapes(input.shape[:-2] if input.ndim > 1 else (), other.shape[:-2] if other.ndim > 1 else (),
+                         "matmul batch dims")
+    return MatMul.apply(input, other)

@@ -1,0 +1,99 @@
+"""``pad(input, pad, mode, value)`` with ``torch.nn.functional.pad``'s conventions.
+
+``pad`` lists (left, right) amounts starting from the *last* dim. ``"constant"`` mode
+accepts negative amounts (cropping) and is one op whose backward crops the gradient back
+out. ``"reflect"``, ``"replicate"`` and ``"circular"`` are a gather with an index array per
+padded dim, so their backward (a scatter-add where border elements are read several times)
+comes from indexing. Unlike PyTorch, the last three modes accept any number of padded
+dims rather than only the spatial dims of a batched image.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pairs(pad, ndim):
+    """{dim: (before, after)} from PyTorch's flat, last-dim-first ``pad`` list."""
+    return {ndim - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)}
+
+
+class ConstantPad(Function):
+    @staticmethod
+    def forward(ctx, a, pairs, value):
+        xp = backend.xp_of(a)
+        out_shape = tuple(s + sum(pairs.get(d, (0, 0))) for d, s in enumerate(a.shape))
+        if any(s < 0 for s in out_shape):
+            raise RuntimeError(f"pad: the input size {list(a.shape)} is too small for the negative padding "
+                               f"{pairs}; the output would be {list(out_shape)}")
+        src, dst = [], []
+        for d, size in enumerate(a.shape):
+            before, after = pairs.get(d, (0, 0))
+            src.append(slice(max(0, -before), size - max(0, -after)))
+            dst.append(slice(max(0, before), out_shape[d] - max(0, after)))
+        out = xp.full(out_shape, value, dtype=a.dtype)
+        out[tuple(dst)] = a[tuple(src)]
+        ctx.src, ctx.dst, ctx.pairs = tuple(src), tuple(dst), pairs
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the gradient of the copied region, zero-padded back over what forward cropped
+        inner = grad[ctx.dst]
+        undo = {d: (max(0, -b), max(0, -a)) for d, (b, a) in ctx.pairs.items()}
+        return ConstantPad.apply(inner, undo, 0.0), None, None
+
+
+def _gather_indices(size, before, after, mode, xp):
+    positions = np.arange(-before, size + after)
+    if mode == "reflect":
+        period = 2 * (size - 1)
+        positions = np.abs(positions) % period if period else np.zeros_like(positions)
+        positions = np.where(positions >= size, period - positions, positions)
+    elif mode == "replicate":
+        positions = np.clip(positions, 0, size - 1)
+    else:  # circular
+        positions = positions % size
+    return xp.asarray(positions)
+
+
+def pad(input, pad, mode="constant", value=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad: input must be a Tensor, got {type(input).__name__}")
+    pad = tuple(pad)
+    if len(pad) % 2 or any(isinstance(p, bool) or not isinstance(p, numbers.Integral) for p in pad):
+        raise ValueError(f"pad: pad must be an even-length sequence of ints, got {pad}")
+    if len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} is too large for a {input.ndim}-D input "
+                         f"(at most {2 * input.ndim})")
+    if mode not in MODES:
+        raise ValueError(f"pad: mode must be one of {MODES}, got {mode!r}")
+    pairs = _pairs([int(p) for p in pad], input.ndim)
+    if mode == "constant":
+        return ConstantPad.apply(input, pairs, 0.0 if value is None else value)
+    if value not in (None, 0):
+        raise ValueError(f"pad: value is only used in constant mode, got value={value} with mode={mode!r}")
+    xp = backend.xp_of(input.data)
+    out = input
+    for d, (before, after) in sorted(pairs.items()):
+        size = input.shape[d]
+        if before < 0 or after < 0:
+            raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
+        limit = size - 1 if mode == "reflect" else size
+        if mode != "replicate" and (before > limit or after > limit):
+            raise ValueError(f"pad: {mode} padding of ({before}, {after}) on dim {d} must be at most {limit} "
+                             f"for an input of size {size} there (input shape {list(input.shape)})")
+        if mode == "replicate" and size == 0 and (before or after):
+            raise ValueError(f"pad: cannot replicate-pad the empty dim {d} of input shape {list(input.shape)}")
+        if before == after == 0:
+            continue
+        out = out[(slice(None),) * d + (_gather_indices(size, before, after, mode, xp),)]
+    return out

@@ -1,0 +1,211 @@
+"""Elementwise functions of one tensor: ``exp log sqrt abs tanh sigmoid clamp``, and
+``where``; plus the non-differentiable ``sign`` and ``isnan``/``isinf``/``isfinite``.
+
+Integer inputs to the floating functions are promoted to the default float dtype, as in
+PyTorch. Backward formulas use the saved output where that is cheaper (exp, sqrt, tanh,
+sigmoid) and are written with Tensor ops so they can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from .. import backend
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .common import as_array, as_operand, broadcast_shapes, constant, first_tensor, quiet, result_type
+
+
+def _float_array(a):
+    return a if a.dtype.kind == "f" else a.astype(backend.get_default_dtype())
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        xp = backend.xp_of(a)
+        with quiet(xp):
+            out = xp.exp(_float_array(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        xp = backend.xp_of(a)
+        with quiet(xp):
+            return xp.log(_float_array(a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        xp = backend.xp_of(a)
+        with quiet(xp):
+            out = xp.sqrt(_float_array(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        xp = backend.xp_of(a)
+        ctx.sign = xp.sign(a)
+        return xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * constant(ctx.sign)  # d|x|/dx = sign(x), and 0 at 0 (as PyTorch)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = backend.xp_of(a).tanh(_float_array(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        xp = backend.xp_of(a)
+        a = _float_array(a)
+        # 1/(1+e^-x) overflows for large negative x; e^x/(1+e^x) there instead
+        e = xp.exp(-xp.abs(a))
+        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, a, low, high):
+        xp = backend.xp_of(a)
+        inside = xp.ones(a.shape, dtype=bool)
+        out = a
+        if low is not None:
+            inside &= a >= low
+            out = xp.maximum(out, xp.asarray(low, dtype=a.dtype))
+        if high is not None:
+            inside &= a <= high
+            out = xp.minimum(out, xp.asarray(high, dtype=a.dtype))
+        ctx.inside = inside
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the gradient passes where low <= x <= high, bounds included (as PyTorch)
+        return where(constant(ctx.inside), grad, 0.0), None, None
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, condition, a, b, dtype, xp):
+        ctx.condition = condition
+        return xp.where(condition, as_array(a, dtype, xp), as_array(b, dtype, xp))
+
+    @staticmethod
+    def backward(ctx, grad):
+        condition = constant(ctx.condition)
+        grad_a = where(condition, grad, 0.0) if ctx.needs_input_grad[1] else None
+        grad_b = where(condition, 0.0, grad) if ctx.needs_input_grad[2] else None
+        return None, grad_a, grad_b, None, None
+
+
+def exp(input):
+    return Exp.apply(as_operand(input, "input"))
+
+
+def log(input):
+    return Log.apply(as_operand(input, "input"))
+
+
+def sqrt(input):
+    return Sqrt.apply(as_operand(input, "input"))
+
+
+def abs(input):
+    return Abs.apply(as_operand(input, "input"))
+
+
+def tanh(input):
+    return Tanh.apply(as_operand(input, "input"))
+
+
+def sigmoid(input):
+    return Sigmoid.apply(as_operand(input, "input"))
+
+
+def clamp(input, min=None, max=None):
+    """Clip to [min, max] (numbers). With tensor bounds, use ``maximum``/``minimum``."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    for name, bound in (("min", min), ("max", max)):
+        if isinstance(bound, Tensor):
+            raise TypeError(f"clamp: {name} must be a number here; for a tensor bound use "
+                            f"{'maximum' if name == 'min' else 'minimum'}(input, {name})")
+    return Clamp.apply(as_operand(input, "input"), min, max)
+
+
+def where(condition, input, other):
+    """``condition ? input : other`` elementwise, broadcasting all three."""
+    if not isinstance(condition, Tensor) or condition.dtype != backend.bool_:
+        got = condition.dtype if isinstance(condition, Tensor) else type(condition).__name__
+        raise TypeError(f"where: condition must be a bool Tensor, got {got}")
+    a, b = as_operand(input, "input"), as_operand(other, "other")
+    shape = condition.shape
+    for name, x in (("input", a), ("other", b)):
+        if isinstance(x, Tensor):
+            shape = broadcast_shapes(shape, x.shape, f"where ({name})")
+    dtype = result_type(a, b)
+    xp = backend.xp_of(first_tensor(condition, a, b).data)
+    return Where.apply(condition, a, b, dtype, xp)
+
+
+def _unrecorded(fn_name, input):
+    input = as_operand(input, "input")
+    xp = backend.xp_of(input.data)
+    return Tensor._wrap(getattr(xp, fn_name)(input.data))
+
+
+def sign(input):
+    return _unrecorded("sign", input)
+
+
+def isnan(input):
+    return _unrecorded("isnan", input)
+
+
+def isinf(input):
+    return _unrecorded("isinf", input)
+
+
+def isfinite(input):
+    return _unrecorded("isfinite", input)

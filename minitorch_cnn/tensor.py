@@ -1,0 +1,558 @@
+"""``Tensor``: an array (NumPy or CuPy) with a gradient, a device, a dtype and a place in
+the recorded graph.
+
+The arithmetic lives in ``minitorch_cnn.ops`` (one ``Function`` per op); this class gives
+it PyTorch's method and operator names, and holds what autograd needs per tensor: the
+node that made it (``grad_fn``), its leaf gradient accumulator, its hooks, and a version
+counter that in-place ops bump, so that backward can tell when a tensor it saved was
+changed afterwards.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import backend
+from .autograd.function import AccumulateGrad
+from .autograd.grad_mode import is_grad_enabled
+from .hooks import RemovableHandle
+
+
+def _method(name):
+    """A Tensor method that forwards to ``minitorch_cnn.ops.<name>`` (looked up per call, so
+    the class can be defined before the ops that import it)."""
+
+    def method(self, *args, **kwargs):
+        return getattr(_ops, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    return method
+
+
+class _VersionCounter:
+    """Shared by a tensor and its views; in-place ops add one."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+_DEFAULT_DTYPE_BY_KIND = {"f": None, "i": backend.int64, "b": backend.bool_}
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    Make tensors with ``minitorch_cnn.tensor(...)``, ``zeros``, ``randn`` and the other
+    factories; ``Tensor(array)`` wraps an existing NumPy/CuPy array without copying.
+    """
+
+    __slots__ = ("data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
+                 "_accumulator", "_hooks", "__weakref__")
+    # NumPy defers to our reflected operators: `ndarray * Tensor` calls Tensor.__rmul__.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__
+
+    def __init__(self, data, requires_grad: bool = False):
+        if isinstance(data, Tensor):
+            data = data.data
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
+        backend.xp_of(data)  # raises for anything that is not a numpy/cupy array
+        self.data = data
+        self._requires_grad = False
+        self._grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = _VersionCounter()
+        self._accumulator = None
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, array, grad_fn=None, output_nr=0, version=None, requires_grad=False):
+        """Internal constructor: no checks, no copies."""
+        t = cls.__new__(cls)
+        if isinstance(array, np.generic):
+            array = np.asarray(array)
+        t.data = array
+        t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version = _VersionCounter() if version is None else version
+        t._accumulator = None
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_ops.normalize_dim(dim, self.ndim, "dim")]
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def element_size(self) -> int:
+        return self.data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> backend.device:
+        return backend.device_of(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self.grad_fn is not None:
+            if not flag:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a "
+                    "computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return
+        if flag and not backend.is_floating(self.dtype):
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {self.dtype})")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"grad: assigned grad has shape {list(value.shape)}, the tensor has {list(self.shape)}")
+            if value.device != self.device:
+                raise RuntimeError(f"grad: assigned grad is on {value.device}, the tensor is on {self.device}")
+        self._grad = value
+
+    @property
+    def T(self) -> Tensor:
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> Tensor:
+        return _ops.transpose(self, -2, -1)
+
+    # --------------------------------------------------------------- autograd glue
+    def _gradient_edge(self):
+        """(node, output index) that receives this tensor's gradient, or None."""
+        if self.grad_fn is not None:
+            return (self.grad_fn, self._output_nr)
+        if not self._requires_grad:
+            return None
+        accumulator = self._accumulator() if self._accumulator is not None else None
+        if accumulator is None:
+            accumulator = AccumulateGrad(self)
+            self._accumulator = weakref.ref(accumulator)
+        return (accumulator, 0)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (as ``torch.Tensor.backward``)."""
+        from .autograd.engine import run_backward
+
+        run_backward(self, None if gradient is None else (gradient,), retain_graph, create_graph,
+                     inputs=inputs, accumulate=True)
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node.tensor_hooks is None:
+                node.tensor_hooks = {}
+            hooks = node.tensor_hooks.setdefault(self._output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (a no-op on leaves)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        node = self.grad_fn
+        if node.retained is None:
+            node.retained = {}
+        node.retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        if node is None or not node.retained:
+            return False
+        ref = node.retained.get(self._output_nr)
+        return ref is not None and ref() is self
+
+    def detach(self) -> Tensor:
+        """The same data (shared, as in PyTorch), cut from the graph."""
+        return Tensor._wrap(self.data, version=self._version)
+
+    def detach_(self) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError("detach_: can only detach leaves in place here; use detach() instead")
+        self._requires_grad = False
+        return self
+
+    # ---------------------------------------------------------------- conversions
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.device.type != "cpu":
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self.data.item()
+
+    def tolist(self):
+        array = self.data if self.device.type == "cpu" else self.data.get()
+        return array.tolist()
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)`` as in PyTorch."""
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dev, dtype = a.device, a.dtype
+            elif isinstance(a, (str, backend.device)):
+                dev = a
+            elif a is not None:
+                dtype = a
+        dev = self.device if dev is None else backend.as_device(dev)
+        dtype = self.dtype if dtype is None else backend.as_dtype(dtype)
+        if dev == self.device and dtype == self.dtype and not copy:
+            return self
+        return _ops.to_copy(self, dtype, dev)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Tensor:
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
+
+    def float(self) -> Tensor:
+        return self.to(backend.float32)
+
+    def double(self) -> Tensor:
+        return self.to(backend.float64)
+
+    def half(self) -> Tensor:
+        return self.to(backend.float16)
+
+    def long(self) -> Tensor:
+        return self.to(backend.int64)
+
+    def int(self) -> Tensor:
+        return self.to(backend.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(backend.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self.is_contiguous() else _ops.clone(self)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                              requires_grad=requires_grad)
+
+    # -------------------------------------------------------------------- python
+    def __repr__(self) -> str:
+        array = self.data if self.device.type == "cpu" else self.data.get()
+        body = np.array2string(array, separator=", ", prefix="tensor(", precision=4, threshold=1000, edgeitems=3)
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        default = backend.get_default_dtype() if self.dtype.kind == "f" else _DEFAULT_DTYPE_BY_KIND.get(self.dtype.kind)
+        if self.dtype != default or self.numel() == 0:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.numel()} values is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    # x += y is in place where PyTorch allows an unrecorded in-place op; where the graph
+    # would have to record it, it rebinds x to a new tensor (same values, no aliasing).
+    def __iadd__(self, other):
+        return _ops.inplace_or_new(self, other, "add")
+
+    def __isub__(self, other):
+        return _ops.inplace_or_new(self, other, "sub")
+
+    def __imul__(self, other):
+        return _ops.inplace_or_new(self, other, "mul")
+
+    def __itruediv__(self, other):
+        return _ops.inplace_or_new(self, other, "div")
+
+    add = _method("add")
+    sub = _method("sub")
+    mul = _method("mul")
+    div = _method("div")
+    pow = _method("pow")
+    matmul = _method("matmul")
+    neg = _method("neg")
+    exp = _method("exp")
+    log = _method("log")
+    sqrt = _method("sqrt")
+    abs = _method("abs")
+    tanh = _method("tanh")
+    sigmoid = _method("sigmoid")
+    clamp = _method("clamp")
+    clip = _method("clamp")
+    maximum = _method("maximum")
+    minimum = _method("minimum")
+    sign = _method("sign")
+    sum = _method("sum")
+    mean = _method("mean")
+    var = _method("var")
+    std = _method("std")
+    max = _method("max")
+    min = _method("min")
+    amax = _method("amax")
+    amin = _method("amin")
+    argmax = _method("argmax")
+    argmin = _method("argmin")
+    logsumexp = _method("logsumexp")
+    softmax = _method("softmax")
+    log_softmax = _method("log_softmax")
+    reshape = _method("reshape")
+    view = _method("view")
+    flatten = _method("flatten")
+    squeeze = _method("squeeze")
+    unsqueeze = _method("unsqueeze")
+    permute = _method("permute")
+    transpose = _method("transpose")
+    t = _method("t")
+    expand = _method("expand")
+    sum_to_size = _method("sum_to_size")
+    split = _method("split")
+    chunk = _method("chunk")
+    eq = _method("eq")
+    ne = _method("ne")
+    lt = _method("lt")
+    le = _method("le")
+    gt = _method("gt")
+    ge = _method("ge")
+    isnan = _method("isnan")
+    isinf = _method("isinf")
+    isfinite = _method("isfinite")
+    any = _method("any")
+    all = _method("all")
+    add_ = _method("add_")
+    sub_ = _method("sub_")
+    mul_ = _method("mul_")
+    div_ = _method("div_")
+    zero_ = _method("zero_")
+    fill_ = _method("fill_")
+    copy_ = _method("copy_")
+    clamp_ = _method("clamp_")
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.view(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.expand(self, other.shape)
+
+    # ---------------------------------------------------------------- comparisons
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __and__(self, other):
+        return _ops.logical_op(self, other, "and")
+
+    def __or__(self, other):
+        return _ops.logical_op(self, other, "or")
+
+    def __xor__(self, other):
+        return _ops.logical_op(self, other, "xor")
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    # ------------------------------------------------------------------- indexing
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        _ops.setitem(self, index, value)
+
+
+from . import creation as _creation  # noqa: E402  (the ops import Tensor from this module)
+from . import ops as _ops  # noqa: E402
