@@ -16,7 +16,6 @@ import numpy as np
 
 from . import backend
 from .autograd.function import AccumulateGrad
-from .autograd.grad_mode import is_grad_enabled
 from .hooks import RemovableHandle
 
 

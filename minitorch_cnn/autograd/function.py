@@ -20,6 +20,8 @@ import functools
 import itertools
 import weakref
 
+import numpy as np
+
 from .. import backend
 from .anomaly import creation_stack, is_anomaly_enabled
 from .grad_mode import is_grad_enabled, no_grad
@@ -97,8 +99,11 @@ class Context:
                 result.append(slot)  # a Python scalar operand stays a scalar
         return tuple(result)
 
-    def _resolve_saved(self, inputs: list, outputs: list) -> None:
-        """Turn the arrays named in ``save_for_backward`` into slots (after forward ran)."""
+    def _resolve_saved(self, inputs: list, outputs: list, raw_outputs: tuple) -> None:
+        """Turn the arrays named in ``save_for_backward`` into slots (after forward ran).
+
+        Outputs are matched against ``raw_outputs``, what forward returned: for 0-d inputs
+        NumPy returns scalars, which the output tensor holds re-wrapped as 0-d arrays."""
         from ..tensor import Tensor
 
         slots = []
@@ -115,9 +120,9 @@ class Context:
                     slot = _SavedInput(t)
                     break
             if slot is None:
-                for index, t in enumerate(outputs):
-                    if t is not None and t.data is item:
-                        slot = _SavedOutput(item, index, t._version)
+                for index, (t, raw) in enumerate(zip(outputs, raw_outputs)):
+                    if t is not None and (t.data is item or raw is item):
+                        slot = _SavedOutput(t.data, index, t._version)
                         break
             slots.append(item if slot is None else slot)
         self._saved = slots
@@ -281,7 +286,10 @@ class Function:
         needs = tuple(isinstance(a, Tensor) and recording and a.requires_grad for a in args)
         ctx = Context(needs)
         raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        result = cls.forward(ctx, *raw, **kwargs)
+        # as in PyTorch, float arithmetic never warns: inf and nan propagate, and
+        # detect_anomaly() is the tool that finds where they come from
+        with np.errstate(all="ignore"):
+            result = cls.forward(ctx, *raw, **kwargs)
         arrays = result if isinstance(result, tuple) else (result,)
 
         record = any(needs)
@@ -306,7 +314,7 @@ class Function:
             node.output_meta = tuple(
                 None if o is None or o.grad_fn is None else (o.shape, o.dtype, o.device) for o in outputs
             )
-            ctx._resolve_saved(inputs, outputs)
+            ctx._resolve_saved(inputs, outputs, arrays)
         return tuple(outputs) if isinstance(result, tuple) else outputs[0]
 
 
@@ -365,7 +373,12 @@ def once_differentiable(backward):
         single = not isinstance(results, tuple)
         results = (results,) if single else results
         tensors = [None if r is None else (r if isinstance(r, Tensor) else Tensor._wrap(r)) for r in results]
+        # The result depends on the upstream gradients and, in general, on the saved inputs.
+        # (PyTorch looks at the upstream gradients only, which lets g = d(op)/dx come back
+        # as a constant when it really depends on x; here it is marked in that case too.)
         carrying = [g for g in grad_outputs if g is not None and g.requires_grad]
+        carrying += [slot.tensor for slot in (ctx._saved or ())
+                     if isinstance(slot, _SavedInput) and slot.tensor.requires_grad]
         if is_grad_enabled() and carrying:
             owner = ctx._node() if ctx._node is not None else None
             message = (

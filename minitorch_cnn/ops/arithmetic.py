@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .common import as_operand, broadcast_shapes, constant, as_array, first_tensor, quiet, result_type
+from .common import as_operand, broadcast_shapes, constant, as_array, first_tensor, result_type
 
 
 def _prepare(a, b, name: str, float_result: bool = False):
@@ -63,8 +63,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b, dtype, xp):
         ctx.save_for_backward(a, b)
-        with quiet(xp):
-            return xp.true_divide(as_array(a, dtype, xp), as_array(b, dtype, xp))
+        return xp.true_divide(as_array(a, dtype, xp), as_array(b, dtype, xp))
 
     @staticmethod
     def backward(ctx, grad):
@@ -81,8 +80,7 @@ class PowScalar(Function):
     def forward(ctx, a, exponent, dtype, xp):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        with quiet(xp):
-            return xp.power(a.astype(dtype, copy=False), xp.asarray(exponent, dtype=dtype))
+        return xp.power(a.astype(dtype, copy=False), xp.asarray(exponent, dtype=dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -98,8 +96,7 @@ class RPowScalar(Function):
 
     @staticmethod
     def forward(ctx, base, b, dtype, xp):
-        with quiet(xp):
-            out = xp.power(xp.asarray(base, dtype=dtype), b.astype(dtype, copy=False))
+        out = xp.power(xp.asarray(base, dtype=dtype), b.astype(dtype, copy=False))
         ctx.save_for_backward(out)
         ctx.log_base = float(np.log(base)) if base > 0 else (float("-inf") if base == 0 else float("nan"))
         return out
@@ -115,8 +112,7 @@ class PowTensor(Function):
 
     @staticmethod
     def forward(ctx, a, b, dtype, xp):
-        with quiet(xp):
-            out = xp.power(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
+        out = xp.power(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
         ctx.save_for_backward(a, b, out)
         return out
 

@@ -3,7 +3,6 @@ checks, and turning Python scalars into arrays of the right dtype and device."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import numbers
 
@@ -107,13 +106,6 @@ def as_operand(x, name: str):
     if isinstance(x, np.ndarray):
         raise TypeError(f"{name}: got a numpy array; wrap it with minitorch_cnn.tensor() first")
     raise TypeError(f"{name}: expected a Tensor or a real number, got {type(x).__name__}")
-
-
-def quiet(xp):
-    """Silence NumPy's divide/invalid warnings: like PyTorch, log(0) is -inf without a word."""
-    if xp is np:
-        return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    return contextlib.nullcontext()
 
 
 def constant(array) -> Tensor:

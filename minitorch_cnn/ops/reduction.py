@@ -14,7 +14,7 @@ from collections import namedtuple
 from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .common import constant, normalize_dim, normalize_dims, quiet
+from .common import constant, normalize_dim, normalize_dims
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
@@ -75,8 +75,7 @@ class Var(Function):
         ctx.save_for_backward(a)
         ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
         xp = backend.xp_of(a)
-        with quiet(xp):
-            return xp.asarray(xp.var(a, axis=_axis(dims), ddof=correction, keepdims=keepdim))
+        return xp.asarray(xp.var(a, axis=_axis(dims), ddof=correction, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):

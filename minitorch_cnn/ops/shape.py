@@ -13,7 +13,6 @@ import numbers
 
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
 from .common import normalize_dim
 
 

@@ -1,0 +1,102 @@
+"""Gradient checks of the core tensor ops, for ``minitorch-cnn gradcheck``.
+
+Shapes are small and fixed (the test suite draws shapes with hypothesis); they include
+broadcasting and size-1 dims. Inputs whose function has a kink (abs, clamp, max) are kept
+away from it, where finite differences are meaningless.
+"""
+
+from __future__ import annotations
+
+from .. import creation as mt
+from ..nn import functional as F
+from ..ops import cat, maximum, stack, where
+from .registry import register
+
+
+def _x(*shape, low=None):
+    t = mt.randn(*shape, dtype="float64")
+    if low is not None:
+        t = t.abs() + low
+    return t.requires_grad_()
+
+
+def _unary(name, fn, low=None, shape=(3, 4), second=True):
+    register(name, f"shape {shape}", lambda: (fn, (_x(*shape, low=low),)))
+    if second:
+        register(name, f"shape {shape}", lambda: (fn, (_x(*shape, low=low),)), second_order=True)
+
+
+def _away_from_zero():
+    values = mt.randn(3, 4, dtype="float64")
+    return (values + values.sign() * 0.1).requires_grad_()
+
+
+for _name, _fn, _low in [
+    ("exp", lambda a: a.exp(), None),
+    ("log", lambda a: a.log(), 0.5),
+    ("sqrt", lambda a: a.sqrt(), 0.5),
+    ("tanh", lambda a: a.tanh(), None),
+    ("sigmoid", lambda a: a.sigmoid(), None),
+    ("neg", lambda a: -a, None),
+    ("pow (scalar exponent)", lambda a: a ** 3, None),
+    ("pow (scalar base)", lambda a: 2.0 ** a, None),
+]:
+    _unary(_name, _fn, _low)
+
+register("abs", "shape (3, 4), away from 0", lambda: (lambda a: a.abs(), (_away_from_zero(),)))
+register("clamp", "min=-0.5 max=0.5", lambda: (lambda a: a.clamp(-0.55, 0.45), (_away_from_zero() * 1.0,)))
+
+for _op, _fn in [("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b),
+                 ("div", lambda a, b: a / b), ("pow (tensor exponent)", lambda a, b: a ** b)]:
+    register(_op, "broadcast (3, 1, 4) with (5, 1)", lambda _fn=_fn: (_fn, (_x(3, 1, 4, low=0.5), _x(5, 1, low=0.5))))
+    register(_op, "broadcast (3, 1, 4) with (5, 1)", lambda _fn=_fn: (_fn, (_x(3, 1, 4, low=0.5), _x(5, 1, low=0.5))),
+             second_order=True)
+register("maximum", "(3, 4) with (4,)", lambda: (maximum, (_x(3, 4), _x(4))))
+register("where", "mask (3, 4), operands (3, 4) and (4,)",
+         lambda: ((lambda a, b: where(a.detach() > 0, a, b)), (_x(3, 4), _x(4))))
+
+register("matmul", "(2, 3, 4) @ (4, 5)", lambda: (lambda a, b: a @ b, (_x(2, 3, 4), _x(4, 5))))
+register("matmul", "(4,) @ (2, 4, 3)", lambda: (lambda a, b: a @ b, (_x(4), _x(2, 4, 3))))
+register("matmul", "(3, 4) @ (4,)", lambda: (lambda a, b: (a @ b).tanh(), (_x(3, 4), _x(4))), second_order=True)
+
+for _op, _fn in [
+    ("sum", lambda a: a.sum(1)),
+    ("mean", lambda a: a.mean((0, 2), keepdim=True)),
+    ("var", lambda a: a.var(1)),
+    ("std", lambda a: a.std(2, correction=0)),
+    ("max (dim)", lambda a: a.max(1).values),
+    ("min (dim)", lambda a: a.min(2, keepdim=True).values),
+    ("amax", lambda a: a.amax((0, 1))),
+    ("logsumexp", lambda a: a.logsumexp(1)),
+    ("softmax", lambda a: a.softmax(1)),
+    ("log_softmax", lambda a: a.log_softmax(2)),
+]:
+    register(_op, "shape (2, 3, 4)", lambda _fn=_fn: (_fn, (_x(2, 3, 4),)))
+for _op, _fn in [("var", lambda a: a.var(1)), ("softmax", lambda a: a.softmax(1)),
+                 ("log_softmax", lambda a: a.log_softmax(2)), ("logsumexp", lambda a: a.logsumexp(1))]:
+    register(_op, "shape (2, 3, 4)", lambda _fn=_fn: (_fn, (_x(2, 3, 4),)), second_order=True)
+
+for _op, _fn in [
+    ("reshape", lambda a: a.reshape(4, -1) * 1.5),
+    ("permute", lambda a: a.permute(2, 0, 1)),
+    ("transpose", lambda a: a.transpose(0, 2)),
+    ("expand", lambda a: a[:, :1].expand(2, 3, 4)),
+    ("squeeze/unsqueeze", lambda a: a[:, :1].squeeze(1).unsqueeze(0)),
+    ("flatten", lambda a: a.flatten(1)),
+    ("getitem (basic)", lambda a: a[1, ::2, 1:]),
+    ("getitem (repeated indices)", lambda a: a[[0, 1, 0], :, [3, 3, 0]]),
+    ("getitem (bool mask)", lambda a: a[a.detach() > 0]),
+    ("split", lambda a: a.split([1, 2], dim=1)),
+    ("chunk", lambda a: a.chunk(3, dim=2)),
+    ("pad (constant, negative)", lambda a: F.pad(a, (1, -1, 2, 0), value=0.5)),
+    ("pad (reflect)", lambda a: F.pad(a, (2, 3, 1, 1), mode="reflect")),
+    ("pad (replicate)", lambda a: F.pad(a, (3, 1), mode="replicate")),
+    ("pad (circular)", lambda a: F.pad(a, (1, 2, 2, 1), mode="circular")),
+]:
+    register(_op, "input (2, 3, 4)", lambda _fn=_fn: (_fn, (_x(2, 3, 4),)))
+register("getitem (repeated indices)", "input (2, 3, 4)", lambda: (lambda a: a[[0, 0]] ** 2, (_x(2, 3, 4),)),
+         second_order=True)
+register("cat", "(2, 3) and (2, 5) on dim 1", lambda: (lambda a, b: cat([a, b], 1), (_x(2, 3), _x(2, 5))))
+register("stack", "three (3, 2) on dim 1", lambda: (lambda a, b, c: stack([a, b, c], 1), (_x(3, 2), _x(3, 2), _x(3, 2))))
+register("to (float32 round trip)", "(3, 4)", lambda: (lambda a: a.float().double() * 2, (_x(3, 4),)),
+         atol=1e-4, rtol=1e-3, eps=1e-3)
