@@ -8,6 +8,7 @@ as the returned index says); a full ``max()``/``amax`` shares it evenly between 
 
 from __future__ import annotations
 
+import builtins  # this module defines sum, max, min, any and all (PyTorch's names)
 import numbers
 from collections import namedtuple
 
@@ -156,7 +157,7 @@ def _check_reducible(input, dims, name):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if input.numel() == 0:
         reduced = range(input.ndim) if dims is None else dims
-        if any(input.shape[d] == 0 for d in reduced) or input.ndim == 0:
+        if builtins.any(input.shape[d] == 0 for d in reduced) or input.ndim == 0:
             raise RuntimeError(f"{name}(): cannot reduce over an empty dimension (input shape {list(input.shape)})")
 
 
