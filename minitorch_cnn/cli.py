@@ -32,10 +32,10 @@ def _gradcheck(args) -> int:
     header = ("op", "configuration", "order", "mode", "max abs err", "max rel err", "seconds", "result")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     line = "  ".join("{:<%d}" % w for w in widths)
-    print(line.format(*header))
+    print(line.format(*header).rstrip())
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print(line.format(*row))
+        print(line.format(*row).rstrip())
     print(f"\n{len(rows) - len(failures)} passed, {len(failures)} failed")
     for message in failures:
         print("\n" + message)

@@ -151,6 +151,7 @@ class Node:
         "function",
         "ctx",
         "next_edges",
+        "tensor_args",
         "input_meta",
         "output_meta",
         "tensor_hooks",
@@ -160,10 +161,11 @@ class Node:
         "__weakref__",
     )
 
-    def __init__(self, function, ctx, next_edges, input_meta):
+    def __init__(self, function, ctx, next_edges, input_meta, tensor_args):
         self.function = function
         self.ctx = ctx
         self.next_edges = next_edges
+        self.tensor_args = tensor_args  # which positional arguments were tensors
         self.input_meta = input_meta
         self.output_meta = ()
         self.tensor_hooks = None  # {output_nr: {handle_id: hook}} for non-leaf register_hook
@@ -179,8 +181,9 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """((node, output_nr) or (None, 0)) per input, as PyTorch's ``grad_fn.next_functions``."""
-        return tuple((None, 0) if e is None else e for e in self.next_edges)
+        """((node, output_nr) or (None, 0)) per tensor input, as PyTorch's ``grad_fn.next_functions``."""
+        return tuple((None, 0) if e is None else e for e, is_tensor in zip(self.next_edges, self.tensor_args)
+                     if is_tensor)
 
     def apply(self, grad_outputs: list) -> list:
         """Call the op's backward; check and shape its results, one per input."""
@@ -297,7 +300,7 @@ class Function:
         if record:
             edges = [a._gradient_edge() if n else None for a, n in zip(args, needs)]
             meta = [(a.shape, a.dtype, a.device) if n else None for a, n in zip(args, needs)]
-            node = Node(cls, ctx, edges, meta)
+            node = Node(cls, ctx, edges, meta, tuple(isinstance(a, Tensor) for a in args))
             ctx._node = weakref.ref(node)
 
         outputs = []
