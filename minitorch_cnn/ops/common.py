@@ -72,7 +72,8 @@ def broadcast_shapes(a: tuple, b: tuple, what: str = "") -> tuple:
     ndim = max(len(a), len(b))
     pa, pb = (1,) * (ndim - len(a)) + tuple(a), (1,) * (ndim - len(b)) + tuple(b)
     out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
+    for i in reversed(range(ndim)):  # from the last dim, so the error names what PyTorch names
+        x, y = pa[i], pb[i]
         if x != y and x != 1 and y != 1:
             prefix = f"{what}: " if what else ""
             raise RuntimeError(
@@ -80,7 +81,7 @@ def broadcast_shapes(a: tuple, b: tuple, what: str = "") -> tuple:
                 f"non-singleton dimension {i} (shapes {list(a)} and {list(b)})"
             )
         out.append(y if x == 1 else x)
-    return tuple(out)
+    return tuple(reversed(out))
 
 
 def as_array(x, dtype, xp):
