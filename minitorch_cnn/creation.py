@@ -84,30 +84,28 @@ def _size(size, name: str) -> tuple:
     return tuple(result)
 
 
-def _float_dtype(dtype, name):
-    dtype = backend.get_default_dtype() if dtype is None else backend.as_dtype(dtype, "dtype")
-    return dtype
+def _float_dtype(dtype):
+    return backend.get_default_dtype() if dtype is None else backend.as_dtype(dtype, "dtype")
+
+
+def _allocate(fill: str, size, dtype, device, requires_grad) -> Tensor:
+    """``xp.zeros``/``ones``/``empty`` on the device, with PyTorch's size and dtype rules."""
+    shape = _size(size, fill)
+    dev = backend.as_device(device)
+    array = getattr(backend.array_module(dev), fill)(shape, dtype=_float_dtype(dtype))
+    return _finish(array, None, dev, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    shape = _size(size, "zeros")
-    dev = backend.as_device(device)
-    xp = backend.array_module(dev)
-    return _finish(xp.zeros(shape, dtype=_float_dtype(dtype, "zeros")), None, dev, requires_grad)
+    return _allocate("zeros", size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    shape = _size(size, "ones")
-    dev = backend.as_device(device)
-    xp = backend.array_module(dev)
-    return _finish(xp.ones(shape, dtype=_float_dtype(dtype, "ones")), None, dev, requires_grad)
+    return _allocate("ones", size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    shape = _size(size, "empty")
-    dev = backend.as_device(device)
-    xp = backend.array_module(dev)
-    return _finish(xp.empty(shape, dtype=_float_dtype(dtype, "empty")), None, dev, requires_grad)
+    return _allocate("empty", size, dtype, device, requires_grad)
 
 
 def _scalar_dtype(value) -> np.dtype:
@@ -147,20 +145,20 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"linspace(): steps must be a non-negative int, got {steps!r}")
-    dtype = _float_dtype(dtype, "linspace")
+    dtype = _float_dtype(dtype)
     return _finish(np.linspace(start, end, int(steps)), dtype, backend.as_device(device), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     m = n if m is None else m
     _size((n, m), "eye")
-    return _finish(np.eye(n, m), _float_dtype(dtype, "eye"), backend.as_device(device), requires_grad)
+    return _finish(np.eye(n, m), _float_dtype(dtype), backend.as_device(device), requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1), from the framework's generator."""
     shape = _size(size, "rand")
-    dtype = _float_dtype(dtype, "rand")
+    dtype = _float_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"rand(): dtype must be floating, got {dtype}")
     values = backend.default_rng.generator.random(shape)
@@ -170,7 +168,7 @@ def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
 def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal, from the framework's generator."""
     shape = _size(size, "randn")
-    dtype = _float_dtype(dtype, "randn")
+    dtype = _float_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"randn(): dtype must be floating, got {dtype}")
     values = backend.default_rng.generator.standard_normal(shape)
