@@ -58,10 +58,11 @@ def lookup(name: str, array):
     implementations = _registry.get(name)
     if implementations is None:
         raise KeyError(f"no kernel named {name!r} (registered: {sorted(_registry)})")
-    if _mode == "auto":
-        kind = "cpu" if isinstance(array, np.ndarray) else "cuda"
-        if kind in implementations:
-            return implementations[kind]
+    kind = "cpu" if isinstance(array, np.ndarray) else "cuda"
+    if _mode == "auto" and kind in implementations:
+        return implementations[kind]
+    if "reference" not in implementations:
+        raise KeyError(f"kernel {name!r} has no implementation for {kind} arrays (it has: {sorted(implementations)})")
     return implementations["reference"]
 
 
@@ -74,4 +75,31 @@ def index_add(target, index, values):
     return lookup("index_add", target)(target, index, values)
 
 
+def conv2d(x, weight, bias, stride, padding, dilation, groups):
+    """Cross-correlation of NCHW ``x`` with (C_out, C_in/groups, KH, KW) ``weight``;
+    ``padding`` is (top, bottom, left, right)."""
+    return lookup("conv2d", x)(x, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups):
+    """The adjoint of ``conv2d`` in its input (``conv_transpose2d``), for an input of
+    spatial size ``input_hw``."""
+    return lookup("conv2d_input_grad", grad_out)(grad_out, weight, input_hw, stride, padding, dilation, groups)
+
+
+def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups):
+    """d<conv2d(x, w), grad_out>/dw, of shape ``weight_shape``."""
+    return lookup("conv2d_weight_grad", x)(x, grad_out, weight_shape, stride, padding, dilation, groups)
+
+
 register("index_add", "reference", reference.index_add)
+for _name in ("im2col", "col2im", "conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
+    register(_name, "reference", getattr(reference, _name))
+
+from . import conv as _conv  # noqa: E402  (the fast path looks kernels up through this registry)
+from . import cpu as _cpu  # noqa: E402
+
+for _name in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
+    register(_name, "cpu", getattr(_conv, _name))
+for _name in ("im2col", "col2im", "depthwise_forward", "depthwise_input_grad", "depthwise_weight_grad"):
+    register(_name, "cpu", getattr(_cpu, _name))

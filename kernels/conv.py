@@ -1,0 +1,218 @@
+"""The fast convolution path: layout, padding, batching under a memory budget, and one
+GEMM per chunk around the registered ``im2col``/``col2im`` and depthwise kernels.
+
+Array-API code (NumPy here; CuPy arrays take the same path with their own kernels), and
+registered as the ``cpu`` implementation of ``conv2d``, ``conv2d_input_grad`` and
+``conv2d_weight_grad``; ``reference.py`` holds the readable spec they must agree with.
+
+Why it is shaped like this:
+
+* Channels-last inside. An NHWC image makes every im2col copy a contiguous run of
+  channels and turns the GEMM result directly into the output, without transposes. The
+  public layout stays NCHW: results are NCHW *views* of channels-last memory, which
+  elementwise ops preserve, and which the next convolution reads back without a copy.
+* 1x1 convolutions need no im2col: the (strided) input is already the GEMM operand.
+* Depthwise convolutions (groups == channels) have K = KH*KW per output: as a GEMM that
+  runs at 1-3 GFLOP/s, so they use direct kernels instead.
+* Grouped convolutions are one batched matmul over the groups, not a Python loop.
+* The im2col buffer is KH*KW times the input; batches are processed in chunks so that
+  it stays under ``memory_budget()`` bytes (at least one image per chunk).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import lookup
+
+_budget = 256 * 2**20
+
+
+def memory_budget() -> int:
+    """Bytes the im2col buffer of one chunk may use."""
+    return _budget
+
+
+def set_memory_budget(nbytes: int) -> None:
+    global _budget
+    if not isinstance(nbytes, (int, np.integer)) or nbytes <= 0:
+        raise ValueError(f"set_memory_budget: nbytes must be a positive int, got {nbytes!r}")
+    _budget = int(nbytes)
+
+
+def _xp(array):
+    if isinstance(array, np.ndarray):
+        return np
+    import cupy
+
+    return cupy
+
+
+def _out_size(size, before, after, k, s, d):
+    return (size + before + after - d * (k - 1) - 1) // s + 1
+
+
+def _chunks(n_images, per_image_bytes):
+    step = max(1, min(n_images, _budget // max(per_image_bytes, 1)))
+    return [(start, min(start + step, n_images)) for start in range(0, n_images, step)]
+
+
+def _channels_last(x):
+    """(N, C, H, W) -> a C-contiguous (N, H, W, C) array (free when x is an NCHW view of
+    channels-last memory, as our own results are)."""
+    return _xp(x).ascontiguousarray(x.transpose(0, 2, 3, 1))
+
+
+def _padded_channels_last(x, padding):
+    """Zero-padded channels-last copy of an NCHW image: layout change and padding in one pass."""
+    xp = _xp(x)
+    n, c, h, w = x.shape
+    top, bottom, left, right = padding
+    if not any(padding):
+        return _channels_last(x)
+    xpad = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+    xpad[:, top:top + h, left:left + w, :] = x.transpose(0, 2, 3, 1)
+    return xpad
+
+
+def _as_nchw(nhwc):
+    return nhwc.transpose(0, 3, 1, 2)
+
+
+def _weight_matrix(weight, groups):
+    """(C_out, Cg, KH, KW) -> (G, KH*KW*Cg, C_out/G), rows ordered as im2col's columns."""
+    c_out, cg, kh, kw = weight.shape
+    w = weight.reshape(groups, c_out // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
+    return _xp(weight).ascontiguousarray(w).reshape(groups, kh * kw * cg, c_out // groups)
+
+
+def _grouped_matmul(a, b, out):
+    """out[:, g, :] = a[:, g, :] @ b[g] for every group; a (M, G, K), b (G, K, P), out (M, G, P)."""
+    xp = _xp(a)
+    if a.shape[1] == 1:
+        xp.matmul(a[:, 0, :], b[0], out=out[:, 0, :])
+    else:
+        out[...] = xp.matmul(a.transpose(1, 0, 2), b).transpose(1, 0, 2)
+    return out
+
+
+def _is_depthwise(channels_per_group, groups):
+    """One input channel per group (and several groups): a depthwise convolution."""
+    return channels_per_group == 1 and groups > 1
+
+
+def _is_pointwise(kh, kw, padding):
+    """A 1x1 kernel without padding: the (strided) input itself is the GEMM operand."""
+    return kh == kw == 1 and not any(padding)
+
+
+def _depthwise_weights(weight):
+    """(C_out, 1, KH, KW) -> (KH, KW, C_out) contiguous, the depthwise kernels' layout."""
+    return _xp(weight).ascontiguousarray(weight[:, 0].transpose(1, 2, 0))
+
+
+# ----------------------------------------------------------------------------- forward
+def conv2d(x, weight, bias, stride, padding, dilation, groups):
+    xp = _xp(x)
+    n, c, h, w = x.shape
+    c_out, cg, kh, kw = weight.shape
+    out_h = _out_size(h, padding[0], padding[1], kh, stride[0], dilation[0])
+    out_w = _out_size(w, padding[2], padding[3], kw, stride[1], dilation[1])
+    out = xp.empty((n, out_h, out_w, c_out), dtype=x.dtype)
+
+    if _is_depthwise(cg, groups):
+        xpad = _padded_channels_last(x, padding)
+        lookup("depthwise_forward", x)(xpad, _depthwise_weights(weight), out, stride[0], stride[1],
+                                       dilation[0], dilation[1], c_out // c)
+    elif _is_pointwise(kh, kw, padding):
+        xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
+        a = _channels_last(xs).reshape(-1, groups, cg)
+        _grouped_matmul(a, _weight_matrix(weight, groups), out.reshape(-1, groups, c_out // groups))
+    else:
+        xpad = _padded_channels_last(x, padding)
+        wmat = _weight_matrix(weight, groups)
+        per_image = out_h * out_w * kh * kw * c * x.dtype.itemsize
+        im2col = lookup("im2col", x)
+        for start, stop in _chunks(n, per_image):
+            cols = xp.empty((stop - start, out_h, out_w, groups, kh, kw, cg), dtype=x.dtype)
+            im2col(xpad[start:stop], cols, stride, dilation)
+            rows = cols.reshape(-1, groups, kh * kw * cg)
+            _grouped_matmul(rows, wmat, out[start:stop].reshape(-1, groups, c_out // groups))
+    if bias is not None:
+        out += bias
+    return _as_nchw(out)
+
+
+# ------------------------------------------------------------------ input gradient
+def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups):
+    """Also ``conv_transpose2d``: the adjoint of ``conv2d`` with respect to its input."""
+    xp = _xp(grad_out)
+    n, c_out, out_h, out_w = grad_out.shape
+    _, cg, kh, kw = weight.shape
+    c = cg * groups
+    h, w = input_hw
+    hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
+    gy = _channels_last(grad_out)
+
+    if _is_depthwise(cg, groups):
+        dxpad = xp.empty((n, hp, wp, c), dtype=grad_out.dtype)
+        lookup("depthwise_input_grad", grad_out)(gy, _depthwise_weights(weight), dxpad, stride[0], stride[1],
+                                                 dilation[0], dilation[1], c_out // c)
+    elif _is_pointwise(kh, kw, padding):
+        wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, Cg)
+        rows = xp.empty((n * out_h * out_w, groups, cg), dtype=grad_out.dtype)
+        _grouped_matmul(gy.reshape(-1, groups, c_out // groups), wmat, rows)
+        rows = rows.reshape(n, out_h, out_w, c)
+        if stride == (1, 1) and (out_h, out_w) == (h, w):
+            return _as_nchw(rows)
+        dxpad = xp.zeros((n, h, w, c), dtype=grad_out.dtype)
+        dxpad[:, :out_h * stride[0]:stride[0], :out_w * stride[1]:stride[1], :] = rows
+        return _as_nchw(dxpad)
+    else:
+        wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, KH*KW*Cg)
+        dxpad = xp.zeros((n, hp, wp, c), dtype=grad_out.dtype)
+        per_image = out_h * out_w * kh * kw * c * grad_out.dtype.itemsize
+        col2im = lookup("col2im", grad_out)
+        for start, stop in _chunks(n, per_image):
+            cols = xp.empty((stop - start, out_h, out_w, groups, kh, kw, cg), dtype=grad_out.dtype)
+            _grouped_matmul(gy[start:stop].reshape(-1, groups, c_out // groups), wmat,
+                            cols.reshape(-1, groups, kh * kw * cg))
+            col2im(cols, dxpad[start:stop], stride, dilation)
+    return _as_nchw(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3], :])
+
+
+# ----------------------------------------------------------------- weight gradient
+def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups):
+    xp = _xp(x)
+    n, c, h, w = x.shape
+    c_out, cg, kh, kw = weight_shape
+    out_h, out_w = grad_out.shape[2:]
+    gy = _channels_last(grad_out)
+
+    if _is_depthwise(cg, groups):
+        xpad = _padded_channels_last(x, padding)
+        partial = xp.empty((n, kh, kw, c_out), dtype=x.dtype)
+        lookup("depthwise_weight_grad", x)(xpad, gy, partial, stride[0], stride[1], dilation[0], dilation[1],
+                                           c_out // c)
+        return xp.ascontiguousarray(partial.sum(axis=0).transpose(2, 0, 1))[:, None, :, :]
+
+    gy_rows = gy.reshape(-1, groups, c_out // groups).transpose(1, 2, 0)  # (G, C_out/G, M)
+    if _is_pointwise(kh, kw, padding):
+        xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
+        a = _channels_last(xs).reshape(-1, groups, cg).transpose(1, 0, 2)  # (G, M, Cg)
+        dw = xp.matmul(gy_rows, a)  # (G, C_out/G, Cg)
+        return dw.reshape(c_out, cg, 1, 1)
+
+    xpad = _padded_channels_last(x, padding)
+    dw = xp.zeros((groups, c_out // groups, kh * kw * cg), dtype=x.dtype)
+    per_image = out_h * out_w * kh * kw * c * x.dtype.itemsize
+    im2col = lookup("im2col", x)
+    rows_per_image = out_h * out_w
+    for start, stop in _chunks(n, per_image):
+        cols = xp.empty((stop - start, out_h, out_w, groups, kh, kw, cg), dtype=x.dtype)
+        im2col(xpad[start:stop], cols, stride, dilation)
+        rows = cols.reshape(-1, groups, kh * kw * cg).transpose(1, 0, 2)  # (G, m, K)
+        dw += xp.matmul(gy_rows[:, :, start * rows_per_image:stop * rows_per_image], rows)
+    # (G, C_out/G, KH, KW, Cg) -> (C_out, Cg, KH, KW)
+    return xp.ascontiguousarray(dw.reshape(groups, c_out // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3)).reshape(
+        c_out, cg, kh, kw)

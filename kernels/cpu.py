@@ -1,0 +1,148 @@
+"""Numba CPU kernels. Each must agree with the function of the same name in
+``reference.py`` (the tests check them against it on the same drawn cases).
+
+Choices that come from measurements on our 2-core machines:
+
+* Numba's ``workqueue`` threading layer: the default layers fight OpenBLAS's threads for
+  the cores and ran forward+backward 2-5x slower.
+* Kernels write into buffers allocated by NumPy and passed in: large allocations made
+  inside ``@njit`` miss huge pages, and the im2col copy ran 3x slower.
+* ``col2im`` and the depthwise input gradient are *gathers*: each thread owns whole rows
+  of the input gradient and adds its contributions in a fixed order, so there are no
+  races and two runs give bit-identical results.
+* ``cache=True``: compiled code is kept on disk, so only the first run pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numba
+from numba import njit, prange
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
+_JIT = dict(parallel=True, cache=True, nogil=True, fastmath=False)
+
+
+@njit(**_JIT)
+def _im2col(xpad, cols, sh, sw, dh, dw):
+    n_images, out_h, out_w, groups, kh, kw, cg = cols.shape
+    for row in prange(n_images * out_h):
+        n = row // out_h
+        oh = row % out_h
+        for ow in range(out_w):
+            for g in range(groups):
+                for i in range(kh):
+                    ih = oh * sh + i * dh
+                    for j in range(kw):
+                        iw = ow * sw + j * dw
+                        for c in range(cg):
+                            cols[n, oh, ow, g, i, j, c] = xpad[n, ih, iw, g * cg + c]
+
+
+def im2col(xpad, cols, stride, dilation):
+    _im2col(xpad, cols, stride[0], stride[1], dilation[0], dilation[1])
+    return cols
+
+
+@njit(**_JIT)
+def _col2im(cols, xpad, sh, sw, dh, dw):
+    n_images, out_h, out_w, groups, kh, kw, cg = cols.shape
+    padded_h, padded_w = xpad.shape[1], xpad.shape[2]
+    for row in prange(n_images * padded_h):
+        n = row // padded_h
+        ih = row % padded_h
+        for i in range(kh):
+            top = ih - i * dh
+            if top < 0 or top % sh != 0:
+                continue
+            oh = top // sh
+            if oh >= out_h:
+                continue
+            for iw in range(padded_w):
+                for j in range(kw):
+                    left = iw - j * dw
+                    if left < 0 or left % sw != 0:
+                        continue
+                    ow = left // sw
+                    if ow >= out_w:
+                        continue
+                    for g in range(groups):
+                        for c in range(cg):
+                            xpad[n, ih, iw, g * cg + c] += cols[n, oh, ow, g, i, j, c]
+
+
+def col2im(cols, xpad, stride, dilation):
+    _col2im(cols, xpad, stride[0], stride[1], dilation[0], dilation[1])
+    return xpad
+
+
+# ----------------------------------------------------------------- depthwise convolution
+# Channels-last throughout: x (N, Hp, Wp, C), weights (KH, KW, C * multiplier), output
+# (N, OH, OW, C * multiplier); output channel c * multiplier + m reads input channel c.
+
+
+@njit(**_JIT)
+def depthwise_forward(xpad, weights, out, sh, sw, dh, dw, multiplier):
+    n_images, out_h, out_w, c_out = out.shape
+    kh, kw = weights.shape[0], weights.shape[1]
+    for row in prange(n_images * out_h):
+        n = row // out_h
+        oh = row % out_h
+        for ow in range(out_w):
+            for o in range(c_out):
+                out[n, oh, ow, o] = 0.0
+            for i in range(kh):
+                ih = oh * sh + i * dh
+                for j in range(kw):
+                    iw = ow * sw + j * dw
+                    for o in range(c_out):
+                        out[n, oh, ow, o] += xpad[n, ih, iw, o // multiplier] * weights[i, j, o]
+
+
+@njit(**_JIT)
+def depthwise_input_grad(grad_out, weights, dxpad, sh, sw, dh, dw, multiplier):
+    n_images, out_h, out_w, c_out = grad_out.shape
+    padded_h, padded_w, channels = dxpad.shape[1], dxpad.shape[2], dxpad.shape[3]
+    kh, kw = weights.shape[0], weights.shape[1]
+    for row in prange(n_images * padded_h):
+        n = row // padded_h
+        ih = row % padded_h
+        for iw in range(padded_w):
+            for c in range(channels):
+                dxpad[n, ih, iw, c] = 0.0
+            for i in range(kh):
+                top = ih - i * dh
+                if top < 0 or top % sh != 0 or top // sh >= out_h:
+                    continue
+                oh = top // sh
+                for j in range(kw):
+                    left = iw - j * dw
+                    if left < 0 or left % sw != 0 or left // sw >= out_w:
+                        continue
+                    ow = left // sw
+                    for o in range(c_out):
+                        dxpad[n, ih, iw, o // multiplier] += grad_out[n, oh, ow, o] * weights[i, j, o]
+
+
+@njit(**_JIT)
+def depthwise_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw, multiplier):
+    """partial[n] = this image's contribution (N, KH, KW, C_out); the caller sums over n in
+    a fixed order, so the result does not depend on how threads were scheduled."""
+    n_images, out_h, out_w, c_out = grad_out.shape
+    kh, kw = partial.shape[1], partial.shape[2]
+    for n in prange(n_images):
+        for i in range(kh):
+            for j in range(kw):
+                for o in range(c_out):
+                    partial[n, i, j, o] = 0.0
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for i in range(kh):
+                    ih = oh * sh + i * dh
+                    for j in range(kw):
+                        iw = ow * sw + j * dw
+                        for o in range(c_out):
+                            partial[n, i, j, o] += grad_out[n, oh, ow, o] * xpad[n, ih, iw, o // multiplier]

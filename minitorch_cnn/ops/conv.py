@@ -1,0 +1,239 @@
+"""Convolution: ``conv2d``, ``conv_transpose2d``, ``conv1d``, ``conv_transpose1d``.
+
+Three ops close the family under differentiation (as in Chainer and PyTorch):
+
+* ``Conv2d``            y  = conv(x, w)
+* ``ConvTranspose2d``   x' = conv_transpose(y, w), the adjoint of conv in x
+* ``Conv2dWeight``      w' = d<conv(x, w), g>/dw, bilinear in (x, g)
+
+Each one's backward is written with the other two, so second derivatives (and third…)
+work through convolutions. The arithmetic is in ``minitorch_cnn.kernels``. Arguments and
+errors follow ``torch.nn.functional``; every check runs before any arithmetic.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import kernels
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+
+class Conv2d(Function):
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, w)
+        ctx.params = (stride, padding, dilation, groups)
+        return kernels.conv2d(x, w, b, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = ConvTranspose2d.apply(grad, w, x.shape[2:], *ctx.params) if needs[0] else None
+        gw = Conv2dWeight.apply(x, grad, w.shape, *ctx.params) if needs[1] else None
+        gb = grad.sum((0, 2, 3)) if needs[2] else None
+        return gx, gw, gb, None, None, None, None
+
+
+class ConvTranspose2d(Function):
+    """The adjoint of ``Conv2d`` in its input: maps an output-shaped ``y`` back to input
+    shape ``input_hw``, with the same weight, stride, padding, dilation and groups."""
+
+    @staticmethod
+    def forward(ctx, y, w, input_hw, stride, padding, dilation, groups):
+        ctx.save_for_backward(y, w)
+        ctx.params = (stride, padding, dilation, groups)
+        return kernels.conv2d_input_grad(y, w, tuple(input_hw), stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gy = Conv2d.apply(grad, w, None, *ctx.params) if needs[0] else None
+        gw = Conv2dWeight.apply(grad, y, w.shape, *ctx.params) if needs[1] else None
+        return gy, gw, None, None, None, None, None
+
+
+class Conv2dWeight(Function):
+    """The weight gradient of ``Conv2d``: d<conv(x, w), g>/dw for input ``x`` and output
+    gradient ``g``; linear in each, so its own backward is a conv and a transposed conv."""
+
+    @staticmethod
+    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, g)
+        ctx.params = (stride, padding, dilation, groups)
+        return kernels.conv2d_weight_grad(x, g, tuple(weight_shape), stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = ConvTranspose2d.apply(g, grad, x.shape[2:], *ctx.params) if needs[0] else None
+        gg = Conv2d.apply(x, grad, None, *ctx.params) if needs[1] else None
+        return gx, gg, None, None, None, None, None
+
+
+# ------------------------------------------------------------------ argument checking
+def _tuple(value, n, name, minimum):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (int(value),) * n
+    elif isinstance(value, (tuple, list)) and len(value) == n and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        value = tuple(int(v) for v in value)
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+    if any(v < minimum for v in value):
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _check_tensors(fn, input, weight, bias, spatial):
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}: {name} must be a Tensor, got {type(t).__name__}")
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{fn}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, "
+                         f"got input of shape {list(input.shape)}")
+    if weight.ndim != spatial + 2:
+        raise ValueError(f"{fn}: expected a {spatial + 2}-D weight, got weight of shape {list(weight.shape)}")
+    if input.dtype != weight.dtype or input.dtype.kind != "f":
+        raise TypeError(f"{fn}: input ({input.dtype}) and weight ({weight.dtype}) must have the same floating dtype")
+    if input.device != weight.device:
+        raise RuntimeError(f"{fn}: input is on {input.device} but weight is on {weight.device}")
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            raise TypeError(f"{fn}: bias must be a Tensor or None, got {type(bias).__name__}")
+        if bias.dtype != input.dtype or bias.device != input.device:
+            raise TypeError(f"{fn}: bias ({bias.dtype}, {bias.device}) must match input ({input.dtype}, {input.device})")
+
+
+def _check_groups(fn, groups, in_channels, out_channels, channels_per_group, weight_shape, input_shape):
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+    if in_channels % groups:
+        raise ValueError(f"{fn}: in_channels ({in_channels}) must be divisible by groups ({groups})")
+    if out_channels % groups:
+        raise ValueError(f"{fn}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+    if channels_per_group * groups != in_channels:
+        raise ValueError(f"{fn}: given groups={groups}, weight of size {list(weight_shape)}, expected input "
+                         f"{list(input_shape)} to have {channels_per_group * groups} channels, but got "
+                         f"{in_channels} channels instead")
+
+
+def _same_padding(kernel, dilation):
+    """(before, after) per dim: total d*(k-1), the odd one out after (as PyTorch)."""
+    pads = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads += [total // 2, total - total // 2]
+    return tuple(pads)
+
+
+def _check_output_size(fn, input_hw, padding, kernel, stride, dilation):
+    padded = (input_hw[0] + padding[0] + padding[1], input_hw[1] + padding[2] + padding[3])
+    reach = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    if padded[0] < reach[0] or padded[1] < reach[1]:
+        raise ValueError(f"{fn}: calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size "
+                         f"(dilated): ({reach[0]} x {reach[1]}). Kernel size can't be greater than actual input size")
+
+
+# --------------------------------------------------------------------------- public
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d``.
+
+    ``padding`` is an int, a pair, ``"valid"`` or ``"same"`` (stride 1 only; asymmetric
+    when the dilated kernel is even, the extra row/column at the bottom/right). A 3-D
+    input is an unbatched image.
+    """
+    _check_tensors("conv2d", input, weight, bias, 2)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _tuple(stride, 2, "conv2d: stride", 1)
+    dilation = _tuple(dilation, 2, "conv2d: dilation", 1)
+    out_channels, channels_per_group, kh, kw = weight.shape
+    _check_groups("conv2d", groups, input.shape[1], out_channels, channels_per_group, weight.shape, input.shape)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad4 = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions (stride={stride})")
+            pad4 = _same_padding((kh, kw), dilation)
+        else:
+            raise ValueError(f"conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    else:
+        ph, pw = _tuple(padding, 2, "conv2d: padding", 0)
+        pad4 = (ph, ph, pw, pw)
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"conv2d: bias must have shape [{out_channels}] (out_channels), got {list(bias.shape)}")
+    _check_output_size("conv2d", input.shape[2:], pad4, (kh, kw), stride, dilation)
+    out = Conv2d.apply(input, weight, bias, stride, pad4, dilation, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution (the adjoint of conv2d), as
+    ``torch.nn.functional.conv_transpose2d``; weight is (C_in, C_out/groups, kH, kW)."""
+    _check_tensors("conv_transpose2d", input, weight, bias, 2)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _tuple(stride, 2, "conv_transpose2d: stride", 1)
+    dilation = _tuple(dilation, 2, "conv_transpose2d: dilation", 1)
+    ph, pw = _tuple(padding, 2, "conv_transpose2d: padding", 0)
+    output_padding = _tuple(output_padding, 2, "conv_transpose2d: output_padding", 0)
+    in_channels, out_per_group, kh, kw = weight.shape
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"conv_transpose2d: groups must be a positive int, got {groups!r}")
+    if input.shape[1] != in_channels:
+        raise ValueError(f"conv_transpose2d: weight of size {list(weight.shape)} expects input with {in_channels} "
+                         f"channels, but got input of shape {list(input.shape)}")
+    if in_channels % groups:
+        raise ValueError(f"conv_transpose2d: in_channels ({in_channels}) must be divisible by groups ({groups})")
+    for i, axis in enumerate(("height", "width")):
+        if output_padding[i] >= max(stride[i], dilation[i]):
+            raise ValueError(f"conv_transpose2d: output_padding ({output_padding[i]}) must be smaller than either "
+                             f"stride ({stride[i]}) or dilation ({dilation[i]}) along the {axis}")
+    h, w = input.shape[2:]
+    out_hw = ((h - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + output_padding[0] + 1,
+              (w - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + output_padding[1] + 1)
+    if out_hw[0] < 1 or out_hw[1] < 1:
+        raise ValueError(f"conv_transpose2d: the output size would be {list(out_hw)} for input {list(input.shape)}, "
+                         f"kernel ({kh}, {kw}), stride {stride}, padding {(ph, pw)}: it must be positive")
+    out_channels = out_per_group * groups
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"conv_transpose2d: bias must have shape [{out_channels}], got {list(bias.shape)}")
+    # As the adjoint of a conv2d from out_channels to in_channels, whose weight is this one
+    out = ConvTranspose2d.apply(input, weight, out_hw, stride, (ph, ph, pw, pw), dilation, groups)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _as_2d(fn, input, weight, bias, spatial=1):
+    _check_tensors(fn, input, weight, bias, spatial)
+    return input.unsqueeze(-2), weight.unsqueeze(-2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation, as ``torch.nn.functional.conv1d`` (a conv2d of height 1)."""
+    x, w = _as_2d("conv1d", input, weight, bias)
+    if isinstance(padding, str):
+        pad = padding
+    else:
+        pad = (0, _tuple(padding, 1, "conv1d: padding", 0)[0])
+    out = conv2d(x, w, bias, (1, _tuple(stride, 1, "conv1d: stride", 1)[0]), pad,
+                 (1, _tuple(dilation, 1, "conv1d: dilation", 1)[0]), groups)
+    return out.squeeze(-2)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution, as ``torch.nn.functional.conv_transpose1d``."""
+    x, w = _as_2d("conv_transpose1d", input, weight, bias)
+    one = lambda value, name, minimum: (_tuple(value, 1, f"conv_transpose1d: {name}", minimum)[0])  # noqa: E731
+    out = conv_transpose2d(x, w, bias, (1, one(stride, "stride", 1)), (0, one(padding, "padding", 0)),
+                           (0, one(output_padding, "output_padding", 0)), groups, (1, one(dilation, "dilation", 1)))
+    return out.squeeze(-2)
