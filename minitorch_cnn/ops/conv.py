@@ -51,7 +51,7 @@ class ConvTranspose2d(Function):
     def backward(ctx, grad):
         y, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gy = Conv2d.apply(grad, w, None, *ctx.params) if needs[0] else None
+        gy = _crop(Conv2d.apply(grad, w, None, *ctx.params), y.shape) if needs[0] else None
         gw = Conv2dWeight.apply(grad, y, w.shape, *ctx.params) if needs[1] else None
         return gy, gw, None, None, None, None, None
 
@@ -71,8 +71,17 @@ class Conv2dWeight(Function):
         x, g = ctx.saved_tensors
         needs = ctx.needs_input_grad
         gx = ConvTranspose2d.apply(g, grad, x.shape[2:], *ctx.params) if needs[0] else None
-        gg = Conv2d.apply(x, grad, None, *ctx.params) if needs[1] else None
+        gg = _crop(Conv2d.apply(x, grad, None, *ctx.params), g.shape) if needs[1] else None
         return gx, gg, None, None, None, None, None
+
+
+def _crop(conv_output, shape):
+    """Keep the first ``shape[2:]`` positions. A transposed convolution with output padding
+    at least its stride (allowed by a larger dilation) adds rows and columns that no input
+    position reaches; a conv over its gradient sees those too, and they belong to nobody."""
+    if conv_output.shape[2:] == tuple(shape[2:]):
+        return conv_output
+    return conv_output[:, :, :shape[2], :shape[3]]
 
 
 # ------------------------------------------------------------------ argument checking
