@@ -101,5 +101,5 @@ from . import cpu as _cpu  # noqa: E402
 
 for _name in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
     register(_name, "cpu", getattr(_conv, _name))
-for _name in ("im2col", "col2im", "depthwise_forward", "depthwise_input_grad", "depthwise_weight_grad"):
+for _name in ("im2col", "col2im", "direct_forward", "direct_input_grad", "direct_weight_grad"):
     register(_name, "cpu", getattr(_cpu, _name))

@@ -79,70 +79,99 @@ def col2im(cols, xpad, stride, dilation):
     return xpad
 
 
-# ----------------------------------------------------------------- depthwise convolution
-# Channels-last throughout: x (N, Hp, Wp, C), weights (KH, KW, C * multiplier), output
-# (N, OH, OW, C * multiplier); output channel c * multiplier + m reads input channel c.
+# ------------------------------------------------------- direct (grouped) convolution
+# For groups with few channels each (depthwise: one), im2col + GEMM is the wrong tool: the
+# GEMMs are tiny (K = KH*KW*Cg) and run at 1-3 GFLOP/s. These kernels loop directly.
+# Channels-last throughout: x (N, Hp, Wp, C), weights (KH, KW, Cg, C_out), output
+# (N, OH, OW, C_out); output channel g*og + m reads input channels g*cg .. g*cg + cg - 1.
+# The depthwise case without multiplier (cg == og == 1) gets contiguous inner loops over
+# the channels, which LLVM vectorises.
 
 
 @njit(**_JIT)
-def depthwise_forward(xpad, weights, out, sh, sw, dh, dw, multiplier):
+def direct_forward(xpad, weights, out, sh, sw, dh, dw, cg, og):
     n_images, out_h, out_w, c_out = out.shape
     kh, kw = weights.shape[0], weights.shape[1]
+    groups = c_out // og
     for row in prange(n_images * out_h):
         n = row // out_h
         oh = row % out_h
         for ow in range(out_w):
-            for o in range(c_out):
-                out[n, oh, ow, o] = 0.0
+            acc = out[n, oh, ow]
+            acc[:] = 0.0
             for i in range(kh):
-                ih = oh * sh + i * dh
                 for j in range(kw):
-                    iw = ow * sw + j * dw
-                    for o in range(c_out):
-                        out[n, oh, ow, o] += xpad[n, ih, iw, o // multiplier] * weights[i, j, o]
+                    pixel = xpad[n, oh * sh + i * dh, ow * sw + j * dw]
+                    if cg == 1 and og == 1:
+                        tap = weights[i, j, 0]
+                        for o in range(c_out):
+                            acc[o] += pixel[o] * tap[o]
+                    else:
+                        for g in range(groups):
+                            for c in range(cg):
+                                value = pixel[g * cg + c]
+                                for m in range(og):
+                                    acc[g * og + m] += value * weights[i, j, c, g * og + m]
 
 
 @njit(**_JIT)
-def depthwise_input_grad(grad_out, weights, dxpad, sh, sw, dh, dw, multiplier):
+def direct_input_grad(grad_out, weights, dxpad, sh, sw, dh, dw, cg, og):
+    """A gather: each thread owns whole input rows, so no two threads write one element."""
     n_images, out_h, out_w, c_out = grad_out.shape
-    padded_h, padded_w, channels = dxpad.shape[1], dxpad.shape[2], dxpad.shape[3]
+    padded_h, padded_w = dxpad.shape[1], dxpad.shape[2]
     kh, kw = weights.shape[0], weights.shape[1]
+    groups = c_out // og
     for row in prange(n_images * padded_h):
         n = row // padded_h
         ih = row % padded_h
         for iw in range(padded_w):
-            for c in range(channels):
-                dxpad[n, ih, iw, c] = 0.0
+            acc = dxpad[n, ih, iw]
+            acc[:] = 0.0
             for i in range(kh):
                 top = ih - i * dh
                 if top < 0 or top % sh != 0 or top // sh >= out_h:
                     continue
-                oh = top // sh
                 for j in range(kw):
                     left = iw - j * dw
                     if left < 0 or left % sw != 0 or left // sw >= out_w:
                         continue
-                    ow = left // sw
-                    for o in range(c_out):
-                        dxpad[n, ih, iw, o // multiplier] += grad_out[n, oh, ow, o] * weights[i, j, o]
+                    gy = grad_out[n, top // sh, left // sw]
+                    if cg == 1 and og == 1:
+                        tap = weights[i, j, 0]
+                        for o in range(c_out):
+                            acc[o] += gy[o] * tap[o]
+                    else:
+                        for g in range(groups):
+                            for c in range(cg):
+                                total = 0.0
+                                for m in range(og):
+                                    total += gy[g * og + m] * weights[i, j, c, g * og + m]
+                                acc[g * cg + c] += total
 
 
 @njit(**_JIT)
-def depthwise_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw, multiplier):
-    """partial[n] = this image's contribution (N, KH, KW, C_out); the caller sums over n in
+def direct_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw, cg, og):
+    """partial[n] = image n's contribution (N, KH, KW, Cg, C_out); the caller sums over n in
     a fixed order, so the result does not depend on how threads were scheduled."""
     n_images, out_h, out_w, c_out = grad_out.shape
     kh, kw = partial.shape[1], partial.shape[2]
+    groups = c_out // og
     for n in prange(n_images):
-        for i in range(kh):
-            for j in range(kw):
-                for o in range(c_out):
-                    partial[n, i, j, o] = 0.0
+        part = partial[n]
+        part[:] = 0.0
         for oh in range(out_h):
             for ow in range(out_w):
+                gy = grad_out[n, oh, ow]
                 for i in range(kh):
-                    ih = oh * sh + i * dh
                     for j in range(kw):
-                        iw = ow * sw + j * dw
-                        for o in range(c_out):
-                            partial[n, i, j, o] += grad_out[n, oh, ow, o] * xpad[n, ih, iw, o // multiplier]
+                        pixel = xpad[n, oh * sh + i * dh, ow * sw + j * dw]
+                        if cg == 1 and og == 1:
+                            tap = part[i, j, 0]
+                            for o in range(c_out):
+                                tap[o] += gy[o] * pixel[o]
+                        else:
+                            for g in range(groups):
+                                for c in range(cg):
+                                    value = pixel[g * cg + c]
+                                    for m in range(og):
+                                        part[i, j, c, g * og + m] += gy[g * og + m] * value

@@ -1,0 +1,54 @@
+"""Timing helpers: warm up first (Numba compiles on first call), then medians of repeats.
+
+Our machines are small VMs whose speed drifts from second to second (neighbours, steal
+time): the same PyTorch convolution measured 38 to 71 ms in consecutive runs. Comparisons
+therefore interleave the implementations round by round (``interleaved_medians``), so that
+every implementation sees the same drift and the *ratios* stay meaningful.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+
+def median_seconds(run, repeats: int, warmup: int = 1, budget: float | None = None) -> float:
+    """Median wall time of ``run()`` over ``repeats`` calls after ``warmup`` untimed calls.
+    With ``budget`` (seconds), stops repeating once the timed calls have used it (at least 3)."""
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+        if budget is not None and len(times) >= 3 and sum(times) > budget:
+            break
+    return statistics.median(times)
+
+
+def interleaved_medians(runs: dict, repeats: int, warmup: int = 1, budget: float | None = None,
+                        settle: float = 0.25) -> dict:
+    """{name: median seconds} for each ``runs[name]()``, timed in alternation: one call of
+    each per round. With ``budget`` (seconds), stops after the round that exceeds it (at
+    least 3 rounds).
+
+    ``settle`` seconds pass before each timed call: OpenBLAS's worker threads spin for a
+    while after a GEMM (and OpenMP's after a PyTorch call), and on two cores that spinning
+    slowed whatever ran next by up to 1.7x, which would flatter whoever ran first."""
+    for run in runs.values():
+        for _ in range(warmup):
+            run()
+    times = {name: [] for name in runs}
+    spent = 0.0
+    for round_number in range(repeats):
+        for name, run in runs.items():
+            time.sleep(settle)
+            start = time.perf_counter()
+            run()
+            elapsed = time.perf_counter() - start
+            times[name].append(elapsed)
+            spent += elapsed
+        if budget is not None and round_number >= 2 and spent > budget:
+            break
+    return {name: statistics.median(values) for name, values in times.items()}
