@@ -27,15 +27,16 @@ def median_seconds(run, repeats: int, warmup: int = 1, budget: float | None = No
     return statistics.median(times)
 
 
-def interleaved_medians(runs: dict, repeats: int, warmup: int = 1, budget: float | None = None,
-                        settle: float = 0.25) -> dict:
+def interleaved_medians(runs: dict, repeats: int, warmup: int = 1, budget: float | None = None) -> dict:
     """{name: median seconds} for each ``runs[name]()``, timed in alternation: one call of
     each per round. With ``budget`` (seconds), stops after the round that exceeds it (at
     least 3 rounds).
 
-    ``settle`` seconds pass before each timed call: OpenBLAS's worker threads spin for a
-    while after a GEMM (and OpenMP's after a PyTorch call), and on two cores that spinning
-    slowed whatever ran next by up to 1.7x, which would flatter whoever ran first."""
+    Each timed call follows an untimed call of the same implementation: switching costs
+    (OpenBLAS's worker threads spin for a while after a GEMM, OpenMP's after a PyTorch call,
+    and on two cores that slowed whatever ran next by up to 1.7x; caches hold the other's
+    data) then fall on the untimed call. Sleeping between calls instead cost PyTorch's
+    backward 11 ms of thread wake-up, so no implementation idles before its timing."""
     for run in runs.values():
         for _ in range(warmup):
             run()
@@ -43,7 +44,7 @@ def interleaved_medians(runs: dict, repeats: int, warmup: int = 1, budget: float
     spent = 0.0
     for round_number in range(repeats):
         for name, run in runs.items():
-            time.sleep(settle)
+            run()  # absorbs the cost of switching from the previous implementation
             start = time.perf_counter()
             run()
             elapsed = time.perf_counter() - start
