@@ -7,9 +7,10 @@ Choices that come from measurements on our 2-core machines:
   the cores and ran forward+backward 2-5x slower.
 * Kernels write into buffers allocated by NumPy and passed in: large allocations made
   inside ``@njit`` miss huge pages, and the im2col copy ran 3x slower.
-* ``col2im`` and the depthwise input gradient are *gathers*: each thread owns whole rows
-  of the input gradient and adds its contributions in a fixed order, so there are no
-  races and two runs give bit-identical results.
+* ``col2im`` and the direct input gradient are *gathers*: each thread owns whole rows of
+  the input gradient and adds its contributions in a fixed order, so there are no races
+  and two runs give bit-identical results. Owning a row, the thread also zeroes it, which
+  saves a separate pass over the output.
 * ``cache=True``: compiled code is kept on disk, so only the first run pays for it.
 """
 
@@ -28,6 +29,8 @@ _JIT = dict(parallel=True, cache=True, nogil=True, fastmath=False)
 
 @njit(**_JIT)
 def _im2col(xpad, cols, sh, sw, dh, dw):
+    # explicit 7-D indexing: taking row views (cols[n, oh, ow]) inside the loop made Numba
+    # build an array object per pixel and ran 1.5-2x slower
     n_images, out_h, out_w, groups, kh, kw, cg = cols.shape
     for row in prange(n_images * out_h):
         n = row // out_h
@@ -54,6 +57,7 @@ def _col2im(cols, xpad, sh, sw, dh, dw):
     for row in prange(n_images * padded_h):
         n = row // padded_h
         ih = row % padded_h
+        xpad[n, ih] = 0.0  # this thread owns the row: zero it here, while it is in cache
         for i in range(kh):
             top = ih - i * dh
             if top < 0 or top % sh != 0:

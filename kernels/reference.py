@@ -60,10 +60,11 @@ def im2col(xpad, cols, stride, dilation):
 
 
 def col2im(cols, xpad, stride, dilation):
-    """The adjoint of ``im2col``: add every column back into the padded channels-last image
-    ``xpad`` (N, Hp, Wp, C), which must start at zero. Overlapping windows accumulate, one
+    """The adjoint of ``im2col``: every column added back into the padded channels-last
+    image ``xpad`` (N, Hp, Wp, C), which is overwritten. Overlapping windows accumulate, one
     kernel offset after another, so the result is the same on every run."""
     n, oh, ow, groups, kh, kw, cg = cols.shape
+    xpad[...] = 0
     for i in range(kh):
         for j in range(kw):
             window = (slice(None), _window(i * dilation[0], oh, stride[0]), _window(j * dilation[1], ow, stride[1]))

@@ -115,8 +115,10 @@ def _accumulate_into_leaf(leaf, grad, create_graph):
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     elif leaf.grad is None:
-        # a fresh array: leaf.grad must never alias a tensor the caller still holds
-        leaf.grad = Tensor._wrap(grad.data.copy())
+        # a fresh array: leaf.grad must never alias a tensor the caller still holds. order="K"
+        # keeps the memory layout (convolutions return NCHW views of channels-last memory;
+        # a C-order copy of those is a transposing copy, several times slower than memcpy)
+        leaf.grad = Tensor._wrap(grad.data.copy(order="K"))
     else:
         leaf.grad = Tensor._wrap(leaf.grad.data + grad.data)
 
