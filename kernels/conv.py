@@ -8,9 +8,11 @@ registered as the ``cpu`` implementation of ``conv2d``, ``conv2d_input_grad`` an
 Why it is shaped like this:
 
 * Channels-last inside. An NHWC image makes every im2col copy a contiguous run of
-  channels and turns the GEMM result directly into the output, without transposes. The
-  public layout stays NCHW: results are NCHW *views* of channels-last memory, which
-  elementwise ops preserve, and which the next convolution reads back without a copy.
+  channels, and the GEMM result is the output in NHWC. The public layout stays NCHW, and
+  results keep the input's memory format as in PyTorch: contiguous NCHW by default (one
+  copy back, so that ``y.view(n, -1)`` works), and, for channels_last inputs, free NCHW
+  views of the NHWC result (the next convolution reads them without any copy). The copy
+  back cost 6% on a dense 3x3 layer and 38% on a depthwise one, measured side by side.
 * 1x1 convolutions need no im2col: the (strided) input is already the GEMM operand.
 * Depthwise convolutions (groups == channels) have K = KH*KW per output, and thin groups
   (a few channels each) little more: as GEMMs those run at 1-3 GFLOP/s, so they use
@@ -100,8 +102,17 @@ def _padded_channels_last(x, padding):
     return xpad
 
 
-def _as_nchw(nhwc):
-    return nhwc.transpose(0, 3, 1, 2)
+def _is_channels_last(x):
+    """An NCHW-shaped array whose memory is NHWC (PyTorch's channels_last format)."""
+    return not x.flags.c_contiguous and x.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def _as_nchw(nhwc, channels_last):
+    """The NCHW result, in the memory format of the input, as PyTorch does: plain
+    contiguous NCHW by default (so that ``y.view(n, -1)`` works), and a free NCHW view of
+    the NHWC buffer when the input was channels_last."""
+    view = nhwc.transpose(0, 3, 1, 2)
+    return view if channels_last else _xp(nhwc).ascontiguousarray(view)
 
 
 def _weight_matrix(weight, groups):
@@ -169,7 +180,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
             _grouped_matmul(rows, wmat, out[start:stop].reshape(-1, groups, c_out // groups))
     if bias is not None:
         out += bias
-    return _as_nchw(out)
+    return _as_nchw(out, _is_channels_last(x))
 
 
 # ------------------------------------------------------------------ input gradient
@@ -181,6 +192,7 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
     c = cg * groups
     h, w = input_hw
     hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
+    keep = _is_channels_last(grad_out)  # the gradient comes back in the upstream's format
     gy = _channels_last(grad_out)
 
     if _is_direct(cg, groups):
@@ -193,10 +205,10 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
         _grouped_matmul(gy.reshape(-1, groups, c_out // groups), wmat, rows)
         rows = rows.reshape(n, out_h, out_w, c)
         if stride == (1, 1) and (out_h, out_w) == (h, w):
-            return _as_nchw(rows)
+            return _as_nchw(rows, keep)
         dxpad = xp.zeros((n, h, w, c), dtype=grad_out.dtype)
         dxpad[:, :out_h * stride[0]:stride[0], :out_w * stride[1]:stride[1], :] = rows
-        return _as_nchw(dxpad)
+        return _as_nchw(dxpad, keep)
     else:
         wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, KH*KW*Cg)
         dxpad = xp.empty((n, hp, wp, c), dtype=grad_out.dtype)  # col2im overwrites it
@@ -207,7 +219,7 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
             _grouped_matmul(gy[start:stop].reshape(-1, groups, c_out // groups), wmat,
                             cols.reshape(-1, groups, kh * kw * cg))
             col2im(cols, dxpad[start:stop], stride, dilation)
-    return _as_nchw(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3], :])
+    return _as_nchw(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3], :], keep)
 
 
 # ----------------------------------------------------------------- weight gradient

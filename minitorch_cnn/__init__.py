@@ -8,6 +8,10 @@ here transfers. Importing it never needs CuPy.
 from . import backend
 from .backend import (
     bool_,
+    channels_last,
+    contiguous_format,
+    memory_format,
+    preserve_format,
     device,
     float16,
     float32,

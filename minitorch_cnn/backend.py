@@ -259,3 +259,23 @@ def get_rng_state() -> dict:
 
 def set_rng_state(state: dict) -> None:
     default_rng.set_state(state)
+
+
+# ---------------------------------------------------------------------- memory formats
+class memory_format:
+    """How a 4-D (N, C, H, W) tensor is laid out in memory, as ``torch.memory_format``:
+    ``contiguous_format`` (NCHW, the default) or ``channels_last`` (NHWC memory under the
+    same NCHW shape). Convolutions keep the format of their input."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"minitorch_cnn.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+preserve_format = memory_format("preserve_format")

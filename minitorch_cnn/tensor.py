@@ -316,13 +316,24 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
-    def clone(self) -> Tensor:
-        return _ops.clone(self)
+    def clone(self, memory_format=backend.preserve_format) -> Tensor:
+        return _ops.clone(self, memory_format)
 
-    def contiguous(self) -> Tensor:
-        return self if self.is_contiguous() else _ops.clone(self)
+    def contiguous(self, memory_format=backend.contiguous_format) -> Tensor:
+        """This tensor if it already is laid out as asked, else a differentiable copy that is.
+        ``memory_format=channels_last`` (4-D only): NHWC memory under the same NCHW shape."""
+        if self.is_contiguous(memory_format):
+            return self
+        return _ops.clone(self, memory_format)
 
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self, memory_format=backend.contiguous_format) -> bool:
+        if memory_format is backend.channels_last:
+            if self.ndim != 4:
+                raise RuntimeError(f"channels_last memory format needs a 4-D tensor, got {self.ndim}-D")
+            return bool(self.data.transpose(0, 2, 3, 1).flags.c_contiguous)
+        if memory_format is not backend.contiguous_format:
+            raise ValueError(f"is_contiguous: memory_format must be contiguous_format or channels_last, "
+                             f"got {memory_format!r}")
         return bool(self.data.flags.c_contiguous)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -22,17 +22,27 @@ class ToCopy(Function):
 
 class Clone(Function):
     @staticmethod
-    def forward(ctx, a):
-        return a.copy()
+    def forward(ctx, a, memory_format):
+        if memory_format is backend.channels_last:
+            xp = backend.xp_of(a)
+            return xp.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        if memory_format is backend.preserve_format:
+            return a.copy(order="K")
+        return backend.xp_of(a).ascontiguousarray(a) if a.flags.c_contiguous is False else a.copy()
 
     @staticmethod
     def backward(ctx, grad):
-        return grad
+        return grad, None
 
 
 def to_copy(input, dtype, device):
     return ToCopy.apply(input, dtype, device)
 
 
-def clone(input):
-    return Clone.apply(input)
+def clone(input, memory_format=backend.preserve_format):
+    """A differentiable copy; ``memory_format`` as in PyTorch (default: keep the layout)."""
+    if memory_format is backend.channels_last and input.ndim != 4:
+        raise RuntimeError(f"clone: channels_last memory format needs a 4-D tensor, got shape {list(input.shape)}")
+    if memory_format not in (backend.channels_last, backend.contiguous_format, backend.preserve_format):
+        raise ValueError(f"clone: unknown memory_format {memory_format!r}")
+    return Clone.apply(input, memory_format)

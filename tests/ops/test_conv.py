@@ -288,3 +288,31 @@ BAD = [
 def test_bad_input_is_named_before_any_arithmetic(call, message):
     with pytest.raises((ValueError, TypeError, RuntimeError), match=message):
         call()
+
+
+def test_outputs_are_contiguous_nchw_like_pytorch():
+    # user code flattens conv outputs with view(); that needs contiguous NCHW memory
+    x = mt.randn(2, 3, 6, 6, requires_grad=True)
+    w = mt.randn(4, 3, 3, 3, requires_grad=True)
+    for y in (F.conv2d(x, w, padding=1), F.conv2d(x, w[:, :1].expand(4, 1, 3, 3).contiguous()[:3], groups=3),
+              F.conv_transpose2d(x, mt.randn(3, 2, 3, 3), stride=2)):
+        assert y.is_contiguous()
+        assert y.view(y.shape[0], -1).shape[1] == y[0].numel()
+    F.conv2d(x, w, padding=1).view(2, -1).sum().backward()
+    assert x.grad.is_contiguous() and w.grad.is_contiguous()
+
+
+def test_channels_last_inputs_give_channels_last_outputs_like_pytorch():
+    x = mt.randn(2, 3, 6, 6).contiguous(memory_format=mt.channels_last).requires_grad_()
+    assert x.is_contiguous(memory_format=mt.channels_last) and not x.is_contiguous()
+    w = mt.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.is_contiguous(memory_format=mt.channels_last)
+    with pytest.raises(RuntimeError, match="not compatible with input tensor's size and stride"):
+        y.view(2, -1)  # as in PyTorch: flatten a channels_last tensor with reshape
+    reference = F.conv2d(x.contiguous(), w, padding=1)
+    np.testing.assert_allclose(host(y), host(reference), rtol=1e-5, atol=1e-6)
+    y.reshape(2, -1).sum().backward()
+    assert x.grad.shape == x.shape
+    assert mt.gradcheck(lambda a: a.contiguous(memory_format=mt.channels_last) * 2,
+                        (mt.randn(1, 2, 3, 3, dtype=mt.float64, requires_grad=True),))
