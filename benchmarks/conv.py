@@ -76,15 +76,19 @@ def _data(shape: Shape, seed: int = 0):
     return x, w * 0.05, b
 
 
-def _ours(shape, x, w, b):
+def _ours(shape, x, w, b, channels_last=False):
+    """Our conv on NCHW data, or (``channels_last``) on channels_last input and upstream
+    gradient, as they flow through a network kept in that memory format."""
     def call(xt, wt, bt):
         if shape.transposed:
             return F.conv_transpose2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
         return F.conv2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
 
-    xt, wt, bt = (mt.tensor(a, requires_grad=True) for a in (x, w, b))
+    layout = mt.channels_last if channels_last else mt.contiguous_format
+    xt = mt.tensor(x).contiguous(memory_format=layout).requires_grad_()
+    wt, bt = (mt.tensor(a, requires_grad=True) for a in (w, b))
     with mt.no_grad():
-        upstream = mt.ones(call(xt, wt, bt).shape)
+        upstream = mt.ones(call(xt, wt, bt).shape).contiguous(memory_format=layout)
 
     def forward():
         with mt.no_grad():
@@ -149,7 +153,8 @@ def run(shapes=None, repeats: int = 9, reference: bool = True, torch: bool = Tru
     rows = []
     for shape in shapes or SHAPES:
         x, w, b = _data(shape)
-        candidates = [("minitorch (fast)", lambda: _ours(shape, x, w, b), "auto")]
+        candidates = [("minitorch (fast)", lambda: _ours(shape, x, w, b), "auto"),
+                      ("minitorch (fast, channels_last)", lambda: _ours(shape, x, w, b, channels_last=True), "auto")]
         if reference:
             candidates.append(("minitorch (reference)", lambda: _ours(shape, x, w, b), "reference"))
         if torch_version:

@@ -1,0 +1,37 @@
+"""The benchmark harness runs end to end (on a tiny shape, without PyTorch) and reports
+what it promises: both implementations, GFLOP/s, a table and JSON. Nothing here asserts
+a time: performance is shown by the benchmarks, never by a test."""
+
+import json
+
+from benchmarks import conv
+from benchmarks.timing import interleaved_medians
+
+
+def test_conv_benchmark_runs_and_reports(tmp_path):
+    shapes = [conv.Shape("tiny", 2, 3, 8, 8, 4, 3, 1, 1), conv.Shape("tiny transposed", 2, 4, 4, 4, 3, 2, 2, 0,
+                                                                     transposed=True)]
+    rows, config = conv.run(shapes, repeats=2, reference=True, torch=False, budget=5.0)
+    assert {(r["shape"], r["implementation"]) for r in rows} == {
+        (s.name, impl) for s in shapes for impl in ("minitorch (fast)", "minitorch (fast, channels_last)", "minitorch (reference)")}
+    for r in rows:
+        assert r["forward_ms"] > 0 and r["forward_backward_ms"] > 0 and r["forward_backward_gflops"] > 0
+        assert r["forward_backward_vs_torch"] is None
+    assert "blas" in config and config["torch"] is None
+    assert "fwd+bwd GFLOP/s" in conv.table(rows)
+    saved = json.loads(open(conv.save(rows, config, str(tmp_path))).read())
+    assert len(saved["rows"]) == len(rows)
+
+
+def test_interleaved_medians_calls_every_implementation_in_turn():
+    calls = []
+    medians = interleaved_medians({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3)
+    assert set(medians) == {"a", "b"}
+    # one warm-up each, then per round: an untimed and a timed call of a, then of b
+    assert calls == ["a", "b"] + ["a", "a", "b", "b"] * 3
+
+
+def test_flops_follow_the_convolution_formula():
+    shape = conv.Shape("s", 2, 4, 8, 8, 6, 3, 2, 1, groups=2)
+    out = (8 + 2 - 3) // 2 + 1
+    assert shape.flops() == 2 * 2 * 6 * out * out * (4 // 2) * 9
