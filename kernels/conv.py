@@ -146,9 +146,36 @@ def _is_pointwise(kh, kw, padding):
     return kh == kw == 1 and not any(padding)
 
 
-def _direct_weights(weight):
-    """(C_out, Cg, KH, KW) -> (KH, KW, Cg, C_out) contiguous, the direct kernels' layout."""
-    return _xp(weight).ascontiguousarray(weight.transpose(2, 3, 1, 0))
+def _direct_weights(weight, groups):
+    """(G*Og, Cg, KH, KW) -> (KH, KW, Cg, Og, G) contiguous, the direct kernels' layout."""
+    c_out, cg, kh, kw = weight.shape
+    w = weight.reshape(groups, c_out // groups, cg, kh, kw).transpose(3, 4, 2, 1, 0)
+    return _xp(weight).ascontiguousarray(w)
+
+
+def _group_minor(x, groups, padding=(0, 0, 0, 0)):
+    """NCHW (N, G*Cg, H, W) -> padded group-minor (N, Hp, Wp, Cg, G), in one copy."""
+    xp = _xp(x)
+    n, c, h, w = x.shape
+    top, bottom, left, right = padding
+    source = x.reshape(n, groups, c // groups, h, w).transpose(0, 3, 4, 2, 1)
+    if not any(padding):
+        return xp.ascontiguousarray(source)
+    out = xp.zeros((n, h + top + bottom, w + left + right, c // groups, groups), dtype=x.dtype)
+    out[:, top:top + h, left:left + w] = source
+    return out
+
+
+def _from_group_minor(array, channels_last):
+    """(N, H, W, O, G) group-minor -> NCHW (N, G*O, H, W), in the requested memory format."""
+    xp = _xp(array)
+    n, h, w, per_group, groups = array.shape
+    nhwc = array.transpose(0, 1, 2, 4, 3)  # channel g * O + m
+    if per_group == 1 or not channels_last:
+        if channels_last:
+            return nhwc.reshape(n, h, w, groups).transpose(0, 3, 1, 2)
+        return xp.ascontiguousarray(array.transpose(0, 4, 3, 1, 2)).reshape(n, groups * per_group, h, w)
+    return xp.ascontiguousarray(nhwc).reshape(n, h, w, groups * per_group).transpose(0, 3, 1, 2)
 
 
 # ----------------------------------------------------------------------------- forward
@@ -161,10 +188,14 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
     out = xp.empty((n, out_h, out_w, c_out), dtype=x.dtype)
 
     if _is_direct(cg, groups):
-        xpad = _padded_channels_last(x, padding)
-        lookup("direct_forward", x)(xpad, _direct_weights(weight), out, stride[0], stride[1],
-                                    dilation[0], dilation[1], cg, c_out // groups)
-    elif _is_pointwise(kh, kw, padding):
+        grouped = xp.empty((n, out_h, out_w, c_out // groups, groups), dtype=x.dtype)
+        lookup("direct_forward", x)(_group_minor(x, groups, padding), _direct_weights(weight, groups), grouped,
+                                    stride[0], stride[1], dilation[0], dilation[1])
+        out = _from_group_minor(grouped, _is_channels_last(x))
+        if bias is not None:
+            out += bias.reshape(1, -1, 1, 1)
+        return out
+    if _is_pointwise(kh, kw, padding):
         xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
         a = _channels_last(xs).reshape(-1, groups, cg)
         _grouped_matmul(a, _weight_matrix(weight, groups), out.reshape(-1, groups, c_out // groups))
@@ -193,13 +224,14 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
     h, w = input_hw
     hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
     keep = _is_channels_last(grad_out)  # the gradient comes back in the upstream's format
-    gy = _channels_last(grad_out)
 
     if _is_direct(cg, groups):
-        dxpad = xp.empty((n, hp, wp, c), dtype=grad_out.dtype)
-        lookup("direct_input_grad", grad_out)(gy, _direct_weights(weight), dxpad, stride[0], stride[1],
-                                              dilation[0], dilation[1], cg, c_out // groups)
-    elif _is_pointwise(kh, kw, padding):
+        dxpad = xp.empty((n, hp, wp, cg, groups), dtype=grad_out.dtype)
+        lookup("direct_input_grad", grad_out)(_group_minor(grad_out, groups), _direct_weights(weight, groups), dxpad,
+                                              stride[0], stride[1], dilation[0], dilation[1])
+        return _from_group_minor(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3]], keep)
+    gy = _channels_last(grad_out)
+    if _is_pointwise(kh, kw, padding):
         wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, Cg)
         rows = xp.empty((n * out_h * out_w, groups, cg), dtype=grad_out.dtype)
         _grouped_matmul(gy.reshape(-1, groups, c_out // groups), wmat, rows)
@@ -228,15 +260,15 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight_shape
     out_h, out_w = grad_out.shape[2:]
-    gy = _channels_last(grad_out)
-
     if _is_direct(cg, groups):
-        xpad = _padded_channels_last(x, padding)
-        partial = xp.empty((n, kh, kw, cg, c_out), dtype=x.dtype)
-        lookup("direct_weight_grad", x)(xpad, gy, partial, stride[0], stride[1], dilation[0], dilation[1],
-                                        cg, c_out // groups)
-        # (KH, KW, Cg, C_out) summed over images in order -> (C_out, Cg, KH, KW)
-        return xp.ascontiguousarray(partial.sum(axis=0).transpose(3, 2, 0, 1))
+        og = c_out // groups
+        partial = xp.empty((n, kh, kw, cg, og, groups), dtype=x.dtype)
+        lookup("direct_weight_grad", x)(_group_minor(x, groups, padding), _group_minor(grad_out, groups), partial,
+                                        stride[0], stride[1], dilation[0], dilation[1])
+        # (KH, KW, Cg, Og, G) summed over images in order -> (G*Og, Cg, KH, KW)
+        summed = partial.sum(axis=0).transpose(4, 3, 2, 0, 1)
+        return xp.ascontiguousarray(summed).reshape(c_out, cg, kh, kw)
+    gy = _channels_last(grad_out)
 
     gy_rows = gy.reshape(-1, groups, c_out // groups).transpose(1, 2, 0)  # (G, C_out/G, M)
     if _is_pointwise(kh, kw, padding):

@@ -85,97 +85,85 @@ def col2im(cols, xpad, stride, dilation):
 
 # ------------------------------------------------------- direct (grouped) convolution
 # For groups with few channels each (depthwise: one), im2col + GEMM is the wrong tool: the
-# GEMMs are tiny (K = KH*KW*Cg) and run at 1-3 GFLOP/s. These kernels loop directly.
-# Channels-last throughout: x (N, Hp, Wp, C), weights (KH, KW, Cg, C_out), output
-# (N, OH, OW, C_out); output channel g*og + m reads input channels g*cg .. g*cg + cg - 1.
-# The depthwise case without multiplier (cg == og == 1) gets contiguous inner loops over
-# the channels, which LLVM vectorises.
+# GEMMs are tiny (K = KH*KW*Cg) and run at 1-3 GFLOP/s. These kernels loop directly, in a
+# *group-minor* channel order: channel (c, g) of group g is stored at c * G + g, so that
+# every innermost loop runs contiguously over all G groups and vectorises, whatever the
+# (small) number of channels per group. The permutation is folded into the layout copies
+# that happen anyway.
+#   x (N, Hp, Wp, Cg, G), weights (KH, KW, Cg, Og, G), output (N, OH, OW, Og, G)
+# where output channel g * Og + m of group g reads input channels g * Cg .. g * Cg + Cg - 1.
 
 
 @njit(**_JIT)
-def direct_forward(xpad, weights, out, sh, sw, dh, dw, cg, og):
-    n_images, out_h, out_w, c_out = out.shape
-    kh, kw = weights.shape[0], weights.shape[1]
-    groups = c_out // og
+def direct_forward(xpad, weights, out, sh, sw, dh, dw):
+    n_images, out_h, out_w, og, groups = out.shape
+    kh, kw, cg = weights.shape[0], weights.shape[1], weights.shape[2]
     for row in prange(n_images * out_h):
         n = row // out_h
         oh = row % out_h
         for ow in range(out_w):
-            acc = out[n, oh, ow]
-            acc[:] = 0.0
+            for m in range(og):
+                for g in range(groups):
+                    out[n, oh, ow, m, g] = 0.0
             for i in range(kh):
+                ih = oh * sh + i * dh
                 for j in range(kw):
-                    pixel = xpad[n, oh * sh + i * dh, ow * sw + j * dw]
-                    if cg == 1 and og == 1:
-                        tap = weights[i, j, 0]
-                        for o in range(c_out):
-                            acc[o] += pixel[o] * tap[o]
-                    else:
-                        for g in range(groups):
-                            for c in range(cg):
-                                value = pixel[g * cg + c]
-                                for m in range(og):
-                                    acc[g * og + m] += value * weights[i, j, c, g * og + m]
+                    iw = ow * sw + j * dw
+                    for c in range(cg):
+                        for m in range(og):
+                            for g in range(groups):
+                                out[n, oh, ow, m, g] += xpad[n, ih, iw, c, g] * weights[i, j, c, m, g]
 
 
 @njit(**_JIT)
-def direct_input_grad(grad_out, weights, dxpad, sh, sw, dh, dw, cg, og):
+def direct_input_grad(grad_out, weights, dxpad, sh, sw, dh, dw):
     """A gather: each thread owns whole input rows, so no two threads write one element."""
-    n_images, out_h, out_w, c_out = grad_out.shape
-    padded_h, padded_w = dxpad.shape[1], dxpad.shape[2]
+    n_images, out_h, out_w, og, groups = grad_out.shape
+    padded_h, padded_w, cg = dxpad.shape[1], dxpad.shape[2], dxpad.shape[3]
     kh, kw = weights.shape[0], weights.shape[1]
-    groups = c_out // og
     for row in prange(n_images * padded_h):
         n = row // padded_h
         ih = row % padded_h
         for iw in range(padded_w):
-            acc = dxpad[n, ih, iw]
-            acc[:] = 0.0
+            for c in range(cg):
+                for g in range(groups):
+                    dxpad[n, ih, iw, c, g] = 0.0
             for i in range(kh):
                 top = ih - i * dh
                 if top < 0 or top % sh != 0 or top // sh >= out_h:
                     continue
+                oh = top // sh
                 for j in range(kw):
                     left = iw - j * dw
                     if left < 0 or left % sw != 0 or left // sw >= out_w:
                         continue
-                    gy = grad_out[n, top // sh, left // sw]
-                    if cg == 1 and og == 1:
-                        tap = weights[i, j, 0]
-                        for o in range(c_out):
-                            acc[o] += gy[o] * tap[o]
-                    else:
-                        for g in range(groups):
-                            for c in range(cg):
-                                total = 0.0
-                                for m in range(og):
-                                    total += gy[g * og + m] * weights[i, j, c, g * og + m]
-                                acc[g * cg + c] += total
+                    ow = left // sw
+                    for c in range(cg):
+                        for m in range(og):
+                            for g in range(groups):
+                                dxpad[n, ih, iw, c, g] += grad_out[n, oh, ow, m, g] * weights[i, j, c, m, g]
 
 
 @njit(**_JIT)
-def direct_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw, cg, og):
-    """partial[n] = image n's contribution (N, KH, KW, Cg, C_out); the caller sums over n in
+def direct_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw):
+    """partial[n] = image n's contribution (N, KH, KW, Cg, Og, G); the caller sums over n in
     a fixed order, so the result does not depend on how threads were scheduled."""
-    n_images, out_h, out_w, c_out = grad_out.shape
-    kh, kw = partial.shape[1], partial.shape[2]
-    groups = c_out // og
+    n_images, out_h, out_w, og, groups = grad_out.shape
+    kh, kw, cg = partial.shape[1], partial.shape[2], partial.shape[3]
     for n in prange(n_images):
-        part = partial[n]
-        part[:] = 0.0
+        for i in range(kh):
+            for j in range(kw):
+                for c in range(cg):
+                    for m in range(og):
+                        for g in range(groups):
+                            partial[n, i, j, c, m, g] = 0.0
         for oh in range(out_h):
             for ow in range(out_w):
-                gy = grad_out[n, oh, ow]
                 for i in range(kh):
+                    ih = oh * sh + i * dh
                     for j in range(kw):
-                        pixel = xpad[n, oh * sh + i * dh, ow * sw + j * dw]
-                        if cg == 1 and og == 1:
-                            tap = part[i, j, 0]
-                            for o in range(c_out):
-                                tap[o] += gy[o] * pixel[o]
-                        else:
-                            for g in range(groups):
-                                for c in range(cg):
-                                    value = pixel[g * cg + c]
-                                    for m in range(og):
-                                        part[i, j, c, g * og + m] += gy[g * og + m] * value
+                        iw = ow * sw + j * dw
+                        for c in range(cg):
+                            for m in range(og):
+                                for g in range(groups):
+                                    partial[n, i, j, c, m, g] += grad_out[n, oh, ow, m, g] * xpad[n, ih, iw, c, g]
