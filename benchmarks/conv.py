@@ -76,53 +76,51 @@ def _data(shape: Shape, seed: int = 0):
     return x, w * 0.05, b
 
 
+def _conv_call(shape, functional):
+    """The benchmarked call; ours and PyTorch's functional APIs take the same arguments."""
+    def call(xt, wt, bt):
+        if shape.transposed:
+            return functional.conv_transpose2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
+        return functional.conv2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
+
+    return call
+
+
+def _timed_calls(call, tensors, upstream, no_grad):
+    """(forward without a graph, forward + backward into fresh gradients)."""
+    def forward():
+        with no_grad():
+            call(*tensors)
+
+    def forward_backward():
+        for t in tensors:
+            t.grad = None
+        call(*tensors).backward(upstream)
+
+    return forward, forward_backward
+
+
 def _ours(shape, x, w, b, channels_last=False):
     """Our conv on NCHW data, or (``channels_last``) on channels_last input and upstream
     gradient, as they flow through a network kept in that memory format."""
-    def call(xt, wt, bt):
-        if shape.transposed:
-            return F.conv_transpose2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
-        return F.conv2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
-
+    call = _conv_call(shape, F)
     layout = mt.channels_last if channels_last else mt.contiguous_format
-    xt = mt.tensor(x).contiguous(memory_format=layout).requires_grad_()
-    wt, bt = (mt.tensor(a, requires_grad=True) for a in (w, b))
+    tensors = (mt.tensor(x).contiguous(memory_format=layout).requires_grad_(),
+               mt.tensor(w, requires_grad=True), mt.tensor(b, requires_grad=True))
     with mt.no_grad():
-        upstream = mt.ones(call(xt, wt, bt).shape).contiguous(memory_format=layout)
-
-    def forward():
-        with mt.no_grad():
-            call(xt, wt, bt)
-
-    def forward_backward():
-        xt.grad = wt.grad = bt.grad = None
-        call(xt, wt, bt).backward(upstream)
-
-    return forward, forward_backward
+        upstream = mt.ones(call(*tensors).shape).contiguous(memory_format=layout)
+    return _timed_calls(call, tensors, upstream, mt.no_grad)
 
 
 def _torch(shape, x, w, b):
     import torch
     import torch.nn.functional as TF
 
-    def call(xt, wt, bt):
-        if shape.transposed:
-            return TF.conv_transpose2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
-        return TF.conv2d(xt, wt, bt, shape.stride, shape.pad, groups=shape.groups)
-
-    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    call = _conv_call(shape, TF)
+    tensors = tuple(torch.tensor(a, requires_grad=True) for a in (x, w, b))
     with torch.no_grad():
-        upstream = torch.ones(call(xt, wt, bt).shape)
-
-    def forward():
-        with torch.no_grad():
-            call(xt, wt, bt)
-
-    def forward_backward():
-        xt.grad = wt.grad = bt.grad = None
-        call(xt, wt, bt).backward(upstream)
-
-    return forward, forward_backward
+        upstream = torch.ones(call(*tensors).shape)
+    return _timed_calls(call, tensors, upstream, torch.no_grad)
 
 
 def _in_mode(kernel_mode, run):

@@ -47,8 +47,8 @@ def _cpu_flags() -> set:
             for line in cpuinfo:
                 if line.startswith("flags"):
                     return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
+    except OSError:  # not Linux: no flags to report
+        return set()
     return set()
 
 
