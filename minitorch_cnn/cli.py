@@ -7,6 +7,7 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -54,8 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _restart_with_better_blas(argv) -> None:
+    """Where OpenBLAS mis-detected an AVX-512 CPU (see ``minitorch_cnn.blas``), run this
+    command again with OPENBLAS_CORETYPE=SkylakeX: it only acts before NumPy is imported,
+    and NumPy is loaded by now. The variable marks the restart, so it happens once at most.
+    Set MINITORCH_CNN_KEEP_BLAS=1 to keep whatever OpenBLAS chose."""
+    from . import blas
+
+    if "OPENBLAS_CORETYPE" in os.environ or os.environ.get("MINITORCH_CNN_KEEP_BLAS"):
+        return
+    if blas.advice() is None:
+        return
+    print(f"minitorch-cnn: {blas.advice()}; restarting with OPENBLAS_CORETYPE=SkylakeX", file=sys.stderr)
+    environment = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    os.execve(sys.executable, [sys.executable, "-m", "minitorch_cnn", *arguments], environment)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    _restart_with_better_blas(argv)
     return args.run(args)
 
 

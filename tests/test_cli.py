@@ -44,3 +44,30 @@ def test_python_dash_m_runs_the_command():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "exp" in result.stdout and "fast" in result.stdout
+
+
+def test_command_restarts_with_the_right_openblas_core_where_it_was_misdetected(monkeypatch):
+    from minitorch_cnn import blas
+
+    calls = []
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.delenv("MINITORCH_CNN_KEEP_BLAS", raising=False)
+    monkeypatch.setattr(blas, "info", lambda: {"avx512f": True, "blas_core": "Haswell"})
+    monkeypatch.setattr(cli.os, "execve", lambda exe, args, env: calls.append((args, env)))
+    cli._restart_with_better_blas(["gradcheck", "--op", "exp"])
+    (args, env), = calls
+    assert args[1:] == ["-m", "minitorch_cnn", "gradcheck", "--op", "exp"]
+    assert env["OPENBLAS_CORETYPE"] == "SkylakeX"
+    # once set (by the restart itself, or by the user), nothing happens
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    cli._restart_with_better_blas(["gradcheck"])
+    assert len(calls) == 1
+
+
+def test_no_restart_where_openblas_chose_well(monkeypatch):
+    from minitorch_cnn import blas
+
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.setattr(blas, "info", lambda: {"avx512f": True, "blas_core": "SkylakeX"})
+    monkeypatch.setattr(cli.os, "execve", lambda *a: (_ for _ in ()).throw(AssertionError("restarted")))
+    cli._restart_with_better_blas(["gradcheck"])
