@@ -1,5 +1,6 @@
 """The fast convolution path: layout, padding, batching under a memory budget, and one
-GEMM per chunk around the registered ``im2col``/``col2im`` and depthwise kernels.
+GEMM per chunk around the registered ``im2col``/``col2im`` kernels, and the direct
+kernels for depthwise and thin-group convolutions.
 
 Array-API code (NumPy here; CuPy arrays take the same path with their own kernels), and
 registered as the ``cpu`` implementation of ``conv2d``, ``conv2d_input_grad`` and
@@ -16,7 +17,8 @@ Why it is shaped like this:
 * 1x1 convolutions need no im2col: the (strided) input is already the GEMM operand.
 * Depthwise convolutions (groups == channels) have K = KH*KW per output, and thin groups
   (a few channels each) little more: as GEMMs those run at 1-3 GFLOP/s, so they use
-  direct kernels instead.
+  direct kernels instead, in a group-minor channel order (see ``cpu.py``) folded into the
+  layout copy.
 * Grouped convolutions are one batched matmul over the groups, not a Python loop.
 * The im2col buffer is KH*KW times the input; batches are processed in chunks so that
   it stays under ``memory_budget()`` bytes (at least one image per chunk). The default,
@@ -185,7 +187,6 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
     c_out, cg, kh, kw = weight.shape
     out_h = _out_size(h, padding[0], padding[1], kh, stride[0], dilation[0])
     out_w = _out_size(w, padding[2], padding[3], kw, stride[1], dilation[1])
-    out = xp.empty((n, out_h, out_w, c_out), dtype=x.dtype)
 
     if _is_direct(cg, groups):
         grouped = xp.empty((n, out_h, out_w, c_out // groups, groups), dtype=x.dtype)
@@ -195,6 +196,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
         if bias is not None:
             out += bias.reshape(1, -1, 1, 1)
         return out
+    out = xp.empty((n, out_h, out_w, c_out), dtype=x.dtype)
     if _is_pointwise(kh, kw, padding):
         xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
         a = _channels_last(xs).reshape(-1, groups, cg)
