@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     shapes = [s for s in suite.SHAPES if args.only is None or args.only in s.name]
     rows, config = suite.run(shapes, repeats=args.repeats, reference=not args.no_reference, torch=not args.no_torch)
     print(suite.table(rows))
-    print(f"\nJSON: {suite.save(rows, config, args.out)}")
+    print(f"\nJSON: {suite.save(rows, config, args.out, partial=args.only is not None)}")
     return 0
 
 

@@ -21,6 +21,7 @@ def test_conv_benchmark_runs_and_reports(tmp_path):
     assert "fwd+bwd GFLOP/s" in conv.table(rows)
     saved = json.loads(open(conv.save(rows, config, str(tmp_path))).read())
     assert len(saved["rows"]) == len(rows)
+    assert conv.save(rows, config, str(tmp_path), partial=True).endswith("conv-partial.json")
 
 
 def test_interleaved_medians_calls_every_implementation_in_turn():
