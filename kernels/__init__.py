@@ -75,31 +75,49 @@ def index_add(target, index, values):
     return lookup("index_add", target)(target, index, values)
 
 
-def conv2d(x, weight, bias, stride, padding, dilation, groups):
+def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=None):
     """Cross-correlation of NCHW ``x`` with (C_out, C_in/groups, KH, KW) ``weight``;
-    ``padding`` is (top, bottom, left, right)."""
-    return lookup("conv2d", x)(x, weight, bias, stride, padding, dilation, groups)
+    ``padding`` is (top, bottom, left, right). ``prepared_input``: what
+    ``conv2d_prepare_input`` returned for this x, to share its layout copy."""
+    return lookup("conv2d", x)(x, weight, bias, stride, padding, dilation, groups, prepared_input)
 
 
-def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups):
+def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups, prepared_grad=None):
     """The adjoint of ``conv2d`` in its input (``conv_transpose2d``), for an input of
     spatial size ``input_hw``."""
-    return lookup("conv2d_input_grad", grad_out)(grad_out, weight, input_hw, stride, padding, dilation, groups)
+    return lookup("conv2d_input_grad", grad_out)(grad_out, weight, input_hw, stride, padding, dilation, groups,
+                                                 prepared_grad)
 
 
-def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups):
+def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups, prepared_input=None,
+                       prepared_grad=None):
     """d<conv2d(x, w), grad_out>/dw, of shape ``weight_shape``."""
-    return lookup("conv2d_weight_grad", x)(x, grad_out, weight_shape, stride, padding, dilation, groups)
+    return lookup("conv2d_weight_grad", x)(x, grad_out, weight_shape, stride, padding, dilation, groups,
+                                           prepared_input, prepared_grad)
+
+
+def conv2d_prepare_input(x, weight_shape, padding, groups):
+    """The layout copy of x that the forward and the weight gradient share (or None)."""
+    return lookup("conv2d_prepare_input", x)(x, weight_shape, padding, groups)
+
+
+def conv2d_prepare_grad(grad_out, weight_shape, groups):
+    """The layout copy of the output gradient that both gradient kernels share (or None)."""
+    return lookup("conv2d_prepare_grad", grad_out)(grad_out, weight_shape, groups)
 
 
 register("index_add", "reference", reference.index_add)
 for _name in ("im2col", "col2im", "conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
     register(_name, "reference", getattr(reference, _name))
+register("conv2d_prepare_input", "reference", reference.prepare_input)
+register("conv2d_prepare_grad", "reference", reference.prepare_grad)
 
 from . import conv as _conv  # noqa: E402  (the fast path looks kernels up through this registry)
 from . import cpu as _cpu  # noqa: E402
 
 for _name in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
     register(_name, "cpu", getattr(_conv, _name))
+register("conv2d_prepare_input", "cpu", _conv.prepare_input)
+register("conv2d_prepare_grad", "cpu", _conv.prepare_grad)
 for _name in ("im2col", "col2im", "direct_forward", "direct_input_grad", "direct_weight_grad"):
     register(_name, "cpu", getattr(_cpu, _name))

@@ -180,8 +180,29 @@ def _from_group_minor(array, channels_last):
     return xp.ascontiguousarray(nhwc).reshape(n, h, w, groups * per_group).transpose(0, 3, 1, 2)
 
 
+# ------------------------------------------------------------------ shared preparation
+# The layout copies are a large part of a convolution's time, and forward, input gradient
+# and weight gradient need the same ones: the input (forward, weight gradient) and the
+# output gradient (both gradients). ``Conv2d`` prepares each once and passes it along.
+def prepare_input(x, weight_shape, padding, groups):
+    """The input as the forward and weight-gradient kernels read it (None: nothing to share)."""
+    _, cg, kh, kw = weight_shape
+    if _is_direct(cg, groups):
+        return _group_minor(x, groups, padding)
+    if _is_pointwise(kh, kw, padding):
+        return None  # reads a strided slice of x, which differs per use
+    return _padded_channels_last(x, padding)
+
+
+def prepare_grad(grad_out, weight_shape, groups):
+    """The output gradient as both gradient kernels read it."""
+    if _is_direct(weight_shape[1], groups):
+        return _group_minor(grad_out, groups)
+    return _channels_last(grad_out)
+
+
 # ----------------------------------------------------------------------------- forward
-def conv2d(x, weight, bias, stride, padding, dilation, groups):
+def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=None):
     xp = _xp(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight.shape
@@ -190,7 +211,8 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
 
     if _is_direct(cg, groups):
         grouped = xp.empty((n, out_h, out_w, c_out // groups, groups), dtype=x.dtype)
-        lookup("direct_forward", x)(_group_minor(x, groups, padding), _direct_weights(weight, groups), grouped,
+        xin = _group_minor(x, groups, padding) if prepared_input is None else prepared_input
+        lookup("direct_forward", x)(xin, _direct_weights(weight, groups), grouped,
                                     stride[0], stride[1], dilation[0], dilation[1])
         out = _from_group_minor(grouped, _is_channels_last(x))
         if bias is not None:
@@ -202,7 +224,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
         a = _channels_last(xs).reshape(-1, groups, cg)
         _grouped_matmul(a, _weight_matrix(weight, groups), out.reshape(-1, groups, c_out // groups))
     else:
-        xpad = _padded_channels_last(x, padding)
+        xpad = _padded_channels_last(x, padding) if prepared_input is None else prepared_input
         wmat = _weight_matrix(weight, groups)
         per_image = out_h * out_w * kh * kw * c * x.dtype.itemsize
         im2col = lookup("im2col", x)
@@ -217,7 +239,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
 
 
 # ------------------------------------------------------------------ input gradient
-def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups):
+def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups, prepared_grad=None):
     """Also ``conv_transpose2d``: the adjoint of ``conv2d`` with respect to its input."""
     xp = _xp(grad_out)
     n, c_out, out_h, out_w = grad_out.shape
@@ -229,10 +251,11 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
 
     if _is_direct(cg, groups):
         dxpad = xp.empty((n, hp, wp, cg, groups), dtype=grad_out.dtype)
-        lookup("direct_input_grad", grad_out)(_group_minor(grad_out, groups), _direct_weights(weight, groups), dxpad,
+        gin = _group_minor(grad_out, groups) if prepared_grad is None else prepared_grad
+        lookup("direct_input_grad", grad_out)(gin, _direct_weights(weight, groups), dxpad,
                                               stride[0], stride[1], dilation[0], dilation[1])
         return _from_group_minor(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3]], keep)
-    gy = _channels_last(grad_out)
+    gy = _channels_last(grad_out) if prepared_grad is None else prepared_grad
     if _is_pointwise(kh, kw, padding):
         wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, Cg)
         rows = xp.empty((n * out_h * out_w, groups, cg), dtype=grad_out.dtype)
@@ -257,7 +280,8 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
 
 
 # ----------------------------------------------------------------- weight gradient
-def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups):
+def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups, prepared_input=None,
+                       prepared_grad=None):
     xp = _xp(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight_shape
@@ -265,12 +289,14 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
     if _is_direct(cg, groups):
         og = c_out // groups
         partial = xp.empty((n, kh, kw, cg, og, groups), dtype=x.dtype)
-        lookup("direct_weight_grad", x)(_group_minor(x, groups, padding), _group_minor(grad_out, groups), partial,
+        xin = _group_minor(x, groups, padding) if prepared_input is None else prepared_input
+        gin = _group_minor(grad_out, groups) if prepared_grad is None else prepared_grad
+        lookup("direct_weight_grad", x)(xin, gin, partial,
                                         stride[0], stride[1], dilation[0], dilation[1])
         # (KH, KW, Cg, Og, G) summed over images in order -> (G*Og, Cg, KH, KW)
         summed = partial.sum(axis=0).transpose(4, 3, 2, 0, 1)
         return xp.ascontiguousarray(summed).reshape(c_out, cg, kh, kw)
-    gy = _channels_last(grad_out)
+    gy = _channels_last(grad_out) if prepared_grad is None else prepared_grad
 
     gy_rows = gy.reshape(-1, groups, c_out // groups).transpose(1, 2, 0)  # (G, C_out/G, M)
     if _is_pointwise(kh, kw, padding):
@@ -279,7 +305,7 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
         dw = xp.matmul(gy_rows, a)  # (G, C_out/G, Cg)
         return dw.reshape(c_out, cg, 1, 1)
 
-    xpad = _padded_channels_last(x, padding)
+    xpad = _padded_channels_last(x, padding) if prepared_input is None else prepared_input
     dw = xp.zeros((groups, c_out // groups, kh * kw * cg), dtype=x.dtype)
     per_image = out_h * out_w * kh * kw * c * x.dtype.itemsize
     im2col = lookup("im2col", x)

@@ -72,6 +72,15 @@ def col2im(cols, xpad, stride, dilation):
     return xpad
 
 
+def prepare_input(x, weight_shape, padding, groups):
+    """The reference kernels share no preparation: they compute everything from x."""
+    return None
+
+
+def prepare_grad(grad_out, weight_shape, groups):
+    return None
+
+
 def _padded(x, padding):
     xp = _xp(x)
     top, bottom, left, right = padding
@@ -85,9 +94,10 @@ def _offset_slices(kh, kw, out_h, out_w, stride, dilation):
                          _window(j * dilation[1], out_w, stride[1]))
 
 
-def conv2d(x, weight, bias, stride, padding, dilation, groups):
+def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=None):
     """Cross-correlation, written as the sum over kernel offsets (i, j) of a strided slice of
-    the padded input times that offset's weights. The readable spec of the fast paths."""
+    the padded input times that offset's weights. The readable spec of the fast paths.
+    (``prepared_*`` arguments, layout copies shared by the fast path, are not used here.)"""
     xp = _xp(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight.shape
@@ -105,7 +115,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
     return out
 
 
-def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups):
+def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups, prepared_grad=None):
     """d<conv2d(x, weight), grad_out>/dx: each offset's weights applied transposed, added
     back into the padded input (this is also conv_transpose2d)."""
     xp = _xp(grad_out)
@@ -122,7 +132,8 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
     return dxpad[:, :, padding[0]:hp - padding[1], padding[2]:wp - padding[3]]
 
 
-def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups):
+def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups, prepared_input=None,
+                       prepared_grad=None):
     """d<conv2d(x, weight), grad_out>/dweight: per offset, the correlation of the input's
     strided slice with the output gradient."""
     xp = _xp(x)

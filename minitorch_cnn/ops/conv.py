@@ -23,16 +23,24 @@ from ..tensor import Tensor
 class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
-        ctx.save_for_backward(x, w)
+        # the layout copy of x that the weight gradient needs again: made once, kept for
+        # backward (released with the graph; x itself is saved, so an in-place change of x
+        # is still caught by its version counter)
+        prepared = kernels.conv2d_prepare_input(x, w.shape, padding, groups)
+        ctx.save_for_backward(x, w, prepared)
         ctx.params = (stride, padding, dilation, groups)
-        return kernels.conv2d(x, w, b, stride, padding, dilation, groups)
+        return kernels.conv2d(x, w, b, stride, padding, dilation, groups, prepared_input=prepared)
 
     @staticmethod
     def backward(ctx, grad):
-        x, w = ctx.saved_tensors
+        x, w, prepared = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx = ConvTranspose2d.apply(grad, w, x.shape[2:], *ctx.params) if needs[0] else None
-        gw = Conv2dWeight.apply(x, grad, w.shape, *ctx.params) if needs[1] else None
+        # both gradient kernels read the same layout copy of grad: made once, here
+        shared = (kernels.conv2d_prepare_grad(grad.data, w.shape, ctx.params[3])
+                  if needs[0] and needs[1] else None)
+        gx = ConvTranspose2d.apply(grad, w, x.shape[2:], *ctx.params, prepared_grad=shared) if needs[0] else None
+        gw = (Conv2dWeight.apply(x, grad, w.shape, *ctx.params, prepared_grad=shared,
+                                 prepared_input=None if prepared is None else prepared.data) if needs[1] else None)
         gb = grad.sum((0, 2, 3)) if needs[2] else None
         return gx, gw, gb, None, None, None, None
 
@@ -42,10 +50,11 @@ class ConvTranspose2d(Function):
     shape ``input_hw``, with the same weight, stride, padding, dilation and groups."""
 
     @staticmethod
-    def forward(ctx, y, w, input_hw, stride, padding, dilation, groups):
+    def forward(ctx, y, w, input_hw, stride, padding, dilation, groups, prepared_grad=None):
         ctx.save_for_backward(y, w)
         ctx.params = (stride, padding, dilation, groups)
-        return kernels.conv2d_input_grad(y, w, tuple(input_hw), stride, padding, dilation, groups)
+        return kernels.conv2d_input_grad(y, w, tuple(input_hw), stride, padding, dilation, groups,
+                                         prepared_grad=prepared_grad)
 
     @staticmethod
     def backward(ctx, grad):
@@ -61,10 +70,12 @@ class Conv2dWeight(Function):
     gradient ``g``; linear in each, so its own backward is a conv and a transposed conv."""
 
     @staticmethod
-    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups):
+    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups, prepared_input=None,
+                prepared_grad=None):
         ctx.save_for_backward(x, g)
         ctx.params = (stride, padding, dilation, groups)
-        return kernels.conv2d_weight_grad(x, g, tuple(weight_shape), stride, padding, dilation, groups)
+        return kernels.conv2d_weight_grad(x, g, tuple(weight_shape), stride, padding, dilation, groups,
+                                          prepared_input=prepared_input, prepared_grad=prepared_grad)
 
     @staticmethod
     def backward(ctx, grad):
