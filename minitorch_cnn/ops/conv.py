@@ -27,7 +27,7 @@ class Conv2d(Function):
         # backward (released with the graph; x itself is saved, so an in-place change of x
         # is still caught by its version counter)
         prepared = kernels.conv2d_prepare_input(x, w.shape, padding, groups)
-        ctx.save_for_backward(x, w, prepared)
+        ctx.save_for_backward(x, w, prepared if ctx.needs_input_grad[1] else None)  # frozen w: not needed
         ctx.params = (stride, padding, dilation, groups)
         return kernels.conv2d(x, w, b, stride, padding, dilation, groups, prepared_input=prepared)
 

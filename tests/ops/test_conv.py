@@ -316,3 +316,17 @@ def test_channels_last_inputs_give_channels_last_outputs_like_pytorch():
     assert x.grad.shape == x.shape
     assert mt.gradcheck(lambda a: a.contiguous(memory_format=mt.channels_last) * 2,
                         (mt.randn(1, 2, 3, 3, dtype=mt.float64, requires_grad=True),))
+
+
+def test_frozen_weights_and_inputs_without_grad():
+    # only one of x and w needs a gradient: each path computes just that one, correctly
+    rng = np.random.default_rng(7)
+    x_values, w_values = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))
+    x = mt.tensor(x_values, requires_grad=True)
+    F.conv2d(x, mt.tensor(w_values), padding=1).sum().backward()
+    w = mt.tensor(w_values, requires_grad=True)
+    F.conv2d(mt.tensor(x_values), w, padding=1).sum().backward()
+    both_x, both_w = mt.tensor(x_values, requires_grad=True), mt.tensor(w_values, requires_grad=True)
+    F.conv2d(both_x, both_w, padding=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), both_x.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), both_w.grad.numpy(), rtol=1e-12)
