@@ -87,8 +87,13 @@ def test_new_factories_keep_dtype_and_device():
     assert x.new_full((2,), 7).tolist() == [7.0, 7.0]
 
 
-def test_cuda_request_without_a_gpu_is_a_clear_error():
+def test_cuda_moves_the_tensor_or_names_why_it_cannot():
+    x = mt.ones(2, requires_grad=True)
     if mt.cuda.is_available():
-        pytest.skip("a GPU is present: this checks the error raised where there is none")
-    with pytest.raises(RuntimeError, match="cuda:0 was requested but CUDA is not available"):
-        mt.ones(2).cuda()
+        y = x.cuda()
+        assert y.device == "cuda:0" and y.cpu().tolist() == [1.0, 1.0]
+    else:
+        with pytest.raises(RuntimeError, match="cuda:0 was requested but CUDA is not available"):
+            x.cuda()
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            mt.zeros(2, device="cuda")

@@ -129,9 +129,13 @@ def _check_tensors(fn, input, weight, bias, spatial):
             raise TypeError(f"{fn}: bias ({bias.dtype}, {bias.device}) must match input ({input.dtype}, {input.device})")
 
 
-def _check_groups(fn, groups, in_channels, out_channels, channels_per_group, weight_shape, input_shape):
+def _check_group_count(fn, groups):
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+
+
+def _check_groups(fn, groups, in_channels, out_channels, channels_per_group, weight_shape, input_shape):
+    _check_group_count(fn, groups)
     if in_channels % groups:
         raise ValueError(f"{fn}: in_channels ({in_channels}) must be divisible by groups ({groups})")
     if out_channels % groups:
@@ -159,6 +163,16 @@ def _check_output_size(fn, input_hw, padding, kernel, stride, dilation):
                          f"(dilated): ({reach[0]} x {reach[1]}). Kernel size can't be greater than actual input size")
 
 
+def _prologue(fn, input, weight, bias, stride, dilation):
+    """Checks shared by conv2d and conv_transpose2d; a 3-D input gains a batch dim.
+    Returns (input, unbatched, stride, dilation)."""
+    _check_tensors(fn, input, weight, bias, 2)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    return input, unbatched, _tuple(stride, 2, f"{fn}: stride", 1), _tuple(dilation, 2, f"{fn}: dilation", 1)
+
+
 # --------------------------------------------------------------------------- public
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, as ``torch.nn.functional.conv2d``.
@@ -167,12 +181,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     when the dilated kernel is even, the extra row/column at the bottom/right). A 3-D
     input is an unbatched image.
     """
-    _check_tensors("conv2d", input, weight, bias, 2)
-    unbatched = input.ndim == 3
-    if unbatched:
-        input = input.unsqueeze(0)
-    stride = _tuple(stride, 2, "conv2d: stride", 1)
-    dilation = _tuple(dilation, 2, "conv2d: dilation", 1)
+    input, unbatched, stride, dilation = _prologue("conv2d", input, weight, bias, stride, dilation)
     out_channels, channels_per_group, kh, kw = weight.shape
     _check_groups("conv2d", groups, input.shape[1], out_channels, channels_per_group, weight.shape, input.shape)
     if isinstance(padding, str):
@@ -197,17 +206,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution (the adjoint of conv2d), as
     ``torch.nn.functional.conv_transpose2d``; weight is (C_in, C_out/groups, kH, kW)."""
-    _check_tensors("conv_transpose2d", input, weight, bias, 2)
-    unbatched = input.ndim == 3
-    if unbatched:
-        input = input.unsqueeze(0)
-    stride = _tuple(stride, 2, "conv_transpose2d: stride", 1)
-    dilation = _tuple(dilation, 2, "conv_transpose2d: dilation", 1)
+    input, unbatched, stride, dilation = _prologue("conv_transpose2d", input, weight, bias, stride, dilation)
     ph, pw = _tuple(padding, 2, "conv_transpose2d: padding", 0)
     output_padding = _tuple(output_padding, 2, "conv_transpose2d: output_padding", 0)
     in_channels, out_per_group, kh, kw = weight.shape
-    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
-        raise ValueError(f"conv_transpose2d: groups must be a positive int, got {groups!r}")
+    _check_group_count("conv_transpose2d", groups)
     if input.shape[1] != in_channels:
         raise ValueError(f"conv_transpose2d: weight of size {list(weight.shape)} expects input with {in_channels} "
                          f"channels, but got input of shape {list(input.shape)}")
