@@ -106,6 +106,42 @@ def conv2d_prepare_grad(grad_out, weight_shape, groups):
     return lookup("conv2d_prepare_grad", grad_out)(grad_out, weight_shape, groups)
 
 
+def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
+    """(values, flat argmax per window) of NCHW ``x``; see ``pool_reference``."""
+    return lookup("max_pool2d", x)(x, kernel, stride, padding, dilation, out_hw)
+
+
+def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
+    return lookup("avg_pool2d", x)(x, kernel, stride, padding, out_hw, divisor)
+
+
+def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
+    return lookup("avg_pool2d_backward", grad)(grad, kernel, stride, padding, in_hw, divisor)
+
+
+def gather_planes(x, index):
+    return lookup("gather_planes", x)(x, index)
+
+
+def scatter_add_planes(values, index, in_hw):
+    return lookup("scatter_add_planes", values)(values, index, in_hw)
+
+
+def batch_norm_train(x, weight, bias, eps):
+    """Training-mode batch norm of (N, C, L) ``x``: (y, mean, biased var, invstd)."""
+    return lookup("batch_norm_train", x)(x, weight, bias, eps)
+
+
+def batch_norm_backward(x, grad, mean, invstd, weight):
+    """(dx, dweight, dbias) of ``batch_norm_train``."""
+    return lookup("batch_norm_backward", x)(x, grad, mean, invstd, weight)
+
+
+def erf(x):
+    """The error function, elementwise."""
+    return lookup("erf", x)(x)
+
+
 register("index_add", "reference", reference.index_add)
 for _name in ("im2col", "col2im", "conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
     register(_name, "reference", getattr(reference, _name))
@@ -114,6 +150,22 @@ register("conv2d_prepare_grad", "reference", reference.prepare_grad)
 
 from . import conv as _conv  # noqa: E402  (the fast path looks kernels up through this registry)
 from . import cpu as _cpu  # noqa: E402
+from . import special as _special  # noqa: E402
+from . import norm_cpu as _norm_cpu  # noqa: E402
+from . import norm_reference as _norm_reference  # noqa: E402
+from . import pool_cpu as _pool_cpu  # noqa: E402
+from . import pool_reference as _pool_reference  # noqa: E402
+
+for _name in ("max_pool2d", "avg_pool2d", "avg_pool2d_backward", "gather_planes", "scatter_add_planes"):
+    register(_name, "reference", getattr(_pool_reference, _name))
+for _name in ("max_pool2d", "avg_pool2d", "avg_pool2d_backward", "scatter_add_planes"):
+    register(_name, "cpu", getattr(_pool_cpu, _name))
+for _name in ("batch_norm_train", "batch_norm_backward"):
+    register(_name, "reference", getattr(_norm_reference, _name))
+    register(_name, "cpu", getattr(_norm_cpu, _name))
+
+register("erf", "reference", _special.erf_reference)
+register("erf", "cpu", _special.erf_cpu)
 
 for _name in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
     register(_name, "cpu", getattr(_conv, _name))

@@ -63,3 +63,15 @@ def matmul(input, other):
         broadcast_shapes(input.shape[:-2] if input.ndim > 1 else (), other.shape[:-2] if other.ndim > 1 else (),
                          "matmul batch dims")
     return MatMul.apply(input, other)
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``: the affine map of ``nn.Linear`` (weight: out × in)."""
+    if not isinstance(weight, Tensor) or weight.ndim not in (1, 2):
+        got = list(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
+        raise ValueError(f"linear: weight must be a 1-D or 2-D Tensor (out_features, in_features), got {got}")
+    if not isinstance(input, Tensor) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        got = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"linear: input's last dim must be in_features={weight.shape[-1]}, got input shape {got}")
+    out = matmul(input, weight.t() if weight.ndim == 2 else weight)
+    return out if bias is None else out + bias

@@ -1,0 +1,196 @@
+"""Activation layers, as ``torch.nn``: thin modules over ``nn.functional``'s functions
+(``PReLU`` owns its learnable slope)."""
+
+from __future__ import annotations
+
+from .. import creation
+from ..ops import activation as A
+from ..ops.softmax import log_softmax, softmax
+from ..ops.unary import sigmoid, tanh
+from .module import Module
+from .parameter import Parameter
+
+
+class _Elementwise(Module):
+    """An activation with keyword options stored as attributes and shown in the repr."""
+
+    _options: tuple = ()
+
+    def __init__(self, **options):
+        super().__init__()
+        for name, value in options.items():
+            setattr(self, name, value)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self._options)
+
+
+class ReLU(_Elementwise):
+    def __init__(self, inplace: bool = False):
+        super().__init__(inplace=inplace)
+
+    def forward(self, input):
+        return A.relu(input)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU6(ReLU):
+    def forward(self, input):
+        return A.relu6(input)
+
+
+class Hardtanh(_Elementwise):
+    _options = ("min_val", "max_val")
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__(min_val=min_val, max_val=max_val, inplace=inplace)
+
+    def forward(self, input):
+        return A.hardtanh(input, self.min_val, self.max_val)
+
+
+class LeakyReLU(_Elementwise):
+    _options = ("negative_slope",)
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__(negative_slope=negative_slope, inplace=inplace)
+
+    def forward(self, input):
+        return A.leaky_relu(input, self.negative_slope)
+
+
+class PReLU(Module):
+    """Leaky ReLU with a learned slope, one shared (default) or one per channel."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        if num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be >= 1, got {num_parameters}")
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(creation.full((num_parameters,), float(init), device=device, dtype=dtype))
+
+    def reset_parameters(self) -> None:
+        from . import init as nn_init
+
+        nn_init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return A.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class ELU(_Elementwise):
+    _options = ("alpha",)
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__(alpha=alpha, inplace=inplace)
+
+    def forward(self, input):
+        return A.elu(input, self.alpha)
+
+
+class CELU(ELU):
+    def forward(self, input):
+        return A.celu(input, self.alpha)
+
+
+class SELU(ReLU):
+    def forward(self, input):
+        return A.selu(input)
+
+
+class GELU(_Elementwise):
+    _options = ("approximate",)
+
+    def __init__(self, approximate: str = "none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        super().__init__(approximate=approximate)
+
+    def forward(self, input):
+        return A.gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate='{self.approximate}'"
+
+
+class SiLU(ReLU):
+    def forward(self, input):
+        return A.silu(input)
+
+
+class Mish(ReLU):
+    def forward(self, input):
+        return A.mish(input)
+
+
+class Hardswish(ReLU):
+    def forward(self, input):
+        return A.hardswish(input)
+
+
+class Hardsigmoid(ReLU):
+    def forward(self, input):
+        return A.hardsigmoid(input)
+
+
+class Sigmoid(Module):
+    def forward(self, input):
+        return sigmoid(input)
+
+
+class Tanh(Module):
+    def forward(self, input):
+        return tanh(input)
+
+
+class LogSigmoid(Module):
+    def forward(self, input):
+        return A.logsigmoid(input)
+
+
+class Softplus(_Elementwise):
+    _options = ("beta", "threshold")
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__(beta=beta, threshold=threshold)
+
+    def forward(self, input):
+        return A.softplus(input, self.beta, self.threshold)
+
+
+class Softmax(_Elementwise):
+    """Softmax along ``dim``. PyTorch's implicit dim choice (deprecated there) is not
+    copied: ``dim`` is required here."""
+
+    _options = ("dim",)
+
+    def __init__(self, dim: int):
+        super().__init__(dim=dim)
+
+    def forward(self, input):
+        return softmax(input, self.dim)
+
+
+class LogSoftmax(Softmax):
+    def forward(self, input):
+        return log_softmax(input, self.dim)
+
+
+_BY_NAME = {"relu": ReLU, "relu6": ReLU6, "leaky_relu": LeakyReLU, "elu": ELU, "selu": SELU, "gelu": GELU,
+            "silu": SiLU, "swish": SiLU, "hardswish": Hardswish, "hardsigmoid": Hardsigmoid, "sigmoid": Sigmoid,
+            "tanh": Tanh, "softplus": Softplus, "mish": Mish, "identity": None}
+
+
+def activation_from_name(name: str) -> Module:
+    """An activation layer from its lower-case name ("relu", "gelu", …), for configs."""
+    if name not in _BY_NAME:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(_BY_NAME)}")
+    from .linear import Identity
+
+    cls = _BY_NAME[name]
+    return Identity() if cls is None else cls()

@@ -1,0 +1,188 @@
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``,
+as ``torch.nn`` (same arguments, same weight shapes, same default init), on top of
+``nn.functional``'s convolutions.
+
+``padding_mode`` other than "zeros" (reflect, replicate, circular) pads explicitly with
+``F.pad`` and then convolves without padding, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import creation
+from ..ops import conv as conv_ops
+from ..ops.pad import pad
+from . import init
+from ._checks import check_input
+from .module import Module
+from .parameter import Parameter
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(value, n):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+class _ConvNd(Module):
+    _spatial = 2
+    _transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                 padding_mode, output_padding=0, device=None, dtype=None):
+        super().__init__()
+        n = self._spatial
+        name = type(self).__name__
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
+                             f"divisible by groups ({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
+            if self._transposed:
+                raise ValueError(f"{name}: string padding is not supported for transposed convolutions")
+            if padding == "same" and any(s != 1 for s in _ntuple(stride, n)):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(stride, n)
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
+        self.dilation = _ntuple(dilation, n)
+        self.output_padding = _ntuple(output_padding, n)
+        self.groups, self.padding_mode = groups, padding_mode
+        if min(self.kernel_size) < 1:
+            raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
+        shape = ((in_channels, out_channels // groups) if self._transposed else
+                 (out_channels, in_channels // groups)) + self.kernel_size
+        self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch's default: kaiming_uniform(a=√5) gives U(-1/√fan_in, 1/√fan_in) for the
+        # weight, and the bias is drawn from the same range
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def _explicit_padding(self):
+        """(F.pad argument, conv padding) for a non-zeros padding_mode."""
+        if self.padding == "valid":
+            return None, 0
+        if self.padding == "same":
+            amounts = []
+            for k, d in zip(self.kernel_size, self.dilation):
+                total = d * (k - 1)
+                amounts.append((total // 2, total - total // 2))
+        else:
+            amounts = [(p, p) for p in self.padding]
+        flat = []
+        for before, after in reversed(amounts):
+            flat += [before, after]
+        return tuple(flat), 0
+
+    def _check(self, input):
+        n = self._spatial
+        check_input(self, input, (n + 1, n + 2), self.in_channels,
+                    what="(N, C, L)" if n == 1 else "(N, C, H, W)")
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._spatial:
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1,) * self._spatial:
+            text += f", dilation={self.dilation}"
+        if self._transposed and self.output_padding != (0,) * self._spatial:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class _Conv(_ConvNd):
+    _function = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device=device, dtype=dtype)
+
+    def forward(self, input):
+        self._check(input)
+        conv = type(self)._function
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        amounts, _ = self._explicit_padding()
+        padded = pad(input, amounts, mode=self.padding_mode) if amounts else input
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class Conv1d(_Conv):
+    """1-D convolution over (N, C_in, L) inputs; weight (C_out, C_in/groups, K)."""
+    _spatial = 1
+    _function = staticmethod(conv_ops.conv1d)
+
+
+class Conv2d(_Conv):
+    """2-D convolution over (N, C_in, H, W) inputs; weight (C_out, C_in/groups, KH, KW)."""
+    _spatial = 2
+    _function = staticmethod(conv_ops.conv2d)
+
+
+class _ConvTranspose(_ConvNd):
+    _transposed = True
+    _function = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}, got {padding_mode!r}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, device=device, dtype=dtype)
+
+    def _output_padding(self, input, output_size):
+        if output_size is None:
+            return self.output_padding
+        n = self._spatial
+        wanted = tuple(output_size)[-n:]
+        extra = []
+        for a in range(n):
+            smallest = ((input.shape[-n + a] - 1) * self.stride[a] - 2 * self.padding[a]
+                        + self.dilation[a] * (self.kernel_size[a] - 1) + 1)
+            if not smallest <= wanted[a] < smallest + self.stride[a]:
+                raise ValueError(f"{self!r}: requested output size {tuple(wanted)} is not reachable: dim {a} must be "
+                                 f"in [{smallest}, {smallest + self.stride[a] - 1}]")
+            extra.append(wanted[a] - smallest)
+        return tuple(extra)
+
+    def forward(self, input, output_size=None):
+        self._check(input)
+        conv = type(self)._function
+        return conv(input, self.weight, self.bias, self.stride, self.padding,
+                    self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """Transposed 1-D convolution; weight (C_in, C_out/groups, K)."""
+    _spatial = 1
+    _function = staticmethod(conv_ops.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """Transposed 2-D convolution (the gradient of Conv2d in its input); weight
+    (C_in, C_out/groups, KH, KW)."""
+    _spatial = 2
+    _function = staticmethod(conv_ops.conv_transpose2d)

@@ -1,0 +1,180 @@
+"""``nn.init``: in-place initialisers with PyTorch's names, formulas and fan rules.
+
+Why the scales are what they are (docs/init.md has the derivation): a layer
+``y = W x`` with ``fan_in`` independent inputs of variance v and weights of variance s²
+gives outputs of variance ``fan_in · s² · v``. Keeping activations at the same variance
+layer after layer needs ``s² = 1 / fan_in``; keeping back-propagated gradients steady
+needs ``s² = 1 / fan_out``. Xavier/Glorot takes the compromise ``2 / (fan_in + fan_out)``
+(for tanh-like units); Kaiming/He multiplies by the gain² of the nonlinearity: ReLU zeroes
+half its inputs, halving the second moment, so its gain is √2.
+
+For a convolution weight (out, in/groups, kh, kw) the fans count the receptive field:
+``fan_in = in/groups · kh · kw`` and ``fan_out = out · kh · kw`` (PyTorch's rule).
+
+All random numbers come from the framework's one generator (``manual_seed``), drawn on
+the host and moved to the tensor's device, so a seed gives the same weights everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+_LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The recommended gain for a nonlinearity: the factor that restores unit variance."""
+    if nonlinearity in _LINEAR_LIKE:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, numbers.Real) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4  # PyTorch's choice, for self-normalising networks
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    if tensor.ndim < 2:
+        raise ValueError(f"Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+                         f"(got shape {list(tensor.shape)})")
+    receptive_field = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor: Tensor, values) -> Tensor:
+    """Write host ``values`` into ``tensor`` in place (no graph), keeping its dtype and device."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
+    values = np.asarray(values, dtype=tensor.dtype)
+    tensor.data[...] = backend.to_device(values, tensor.device) if tensor.device.type != "cpu" else values
+    tensor._version.value += 1
+    return tensor
+
+
+def _generator():
+    return backend.default_rng.generator
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    if a > b:
+        raise ValueError(f"uniform_: expects a <= b, got a={a}, b={b}")
+    return _fill(tensor, _generator().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    if std < 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std}")
+    return _fill(tensor, _generator().normal(mean, std, tensor.shape))
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+    """Normal(mean, std) restricted to [a, b] (bounds in absolute units, as PyTorch).
+
+    Drawn by rejection: values outside [a, b] are drawn again, which gives exactly the
+    truncated distribution (PyTorch uses the inverse CDF; same distribution, other numbers)."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expects a < b, got a={a}, b={b}")
+    gen = _generator()
+    values = gen.normal(mean, std, tensor.shape)
+    outside = (values < a) | (values > b)
+    for _ in range(10_000):
+        if not outside.any():
+            break
+        values[outside] = gen.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    else:
+        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds almost no mass of Normal({mean}, {std})")
+    return _fill(tensor, values)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, np.full(tensor.shape, val))
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {list(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # U(-b, b) has variance b²/3
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    if 0 in tensor.shape:
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    if 0 in tensor.shape:
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    return normal_(tensor, 0.0, std)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, with the
+    signs fixed by R's diagonal so the result is uniformly distributed (as PyTorch)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"Only tensors with 2 or more dimensions are supported (got shape {list(tensor.shape)})")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _generator().normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+# PyTorch's deprecated names without the trailing underscore are left out on purpose.
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_", "eye_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]

@@ -1,0 +1,91 @@
+"""``Linear`` and the shape-only layers ``Identity``, ``Flatten`` and ``Unflatten``."""
+
+from __future__ import annotations
+
+import math
+
+from .. import creation
+from ..ops.linalg import linear
+from . import init
+from ._checks import check_input
+from .module import Module
+from .parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input; takes (and ignores) any arguments, as PyTorch."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, W of shape (out_features, in_features).
+
+    Default init (PyTorch's): W ~ kaiming_uniform(a=√5), i.e. U(-1/√in, 1/√in), and
+    b ~ U(-1/√in, 1/√in)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        if in_features < 0 or out_features < 0:
+            raise ValueError(f"Linear: in_features and out_features must be >= 0, got {in_features}, {out_features}")
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(creation.empty(out_features, in_features, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        check_input(self, input, range(1, 64), None)
+        if input.shape[-1] != self.in_features:
+            raise ValueError(f"{self!r}: expected input with last dim {self.in_features}, got shape {list(input.shape)}")
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Flatten(Module):
+    """Flattens dims start_dim..end_dim (default: all but the batch dim)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expands dim ``dim`` into ``unflattened_size``."""
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input):
+        dim = self.dim % input.ndim
+        size = 1
+        for s in self.unflattened_size:
+            size *= s
+        if -1 not in self.unflattened_size and size != input.shape[dim]:
+            raise ValueError(f"{self!r}: unflattened_size {self.unflattened_size} must multiply to the size of dim "
+                             f"{self.dim} ({input.shape[dim]}) of input shape {list(input.shape)}")
+        return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

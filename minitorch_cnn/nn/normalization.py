@@ -1,0 +1,190 @@
+"""Normalisation layers, as ``torch.nn``: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``,
+``GroupNorm``, ``InstanceNorm2d`` and AlexNet's ``LocalResponseNorm``.
+
+Batch norm keeps ``running_mean``, ``running_var`` and ``num_batches_tracked`` as buffers
+(saved in the state_dict under PyTorch's names). ``momentum=None`` makes the running
+statistics a cumulative average: the factor is 1/num_batches_tracked.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import backend, creation
+from ..autograd.grad_mode import no_grad
+from ..ops import normalization as N
+from ..tensor import Tensor
+from . import init
+from ._checks import check_input
+from .module import Module
+from .parameter import Parameter
+
+
+class _NormBase(Module):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device=None, dtype=None):
+        super().__init__()
+        if num_features < 1:
+            raise ValueError(f"{type(self).__name__}: num_features must be >= 1, got {num_features}")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(creation.ones(num_features, device=device, dtype=dtype))
+            self.bias = Parameter(creation.zeros(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", creation.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", creation.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", creation.tensor(0, dtype=backend.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def _average_factor(self) -> float:
+        """The momentum this step uses, counting the batch (PyTorch's rule)."""
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.data[...] += 1
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        return factor
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    _ndims: tuple = ()
+    _what = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        check_input(self, input, self._ndims, self.num_features, what=self._what)
+        factor = self._average_factor()
+        use_batch_stats = self.training or self.running_mean is None
+        # in training, the running stats are updated only when they are tracked
+        return N.batch_norm(input, self.running_mean if not self.training or self.track_running_stats else None,
+                            self.running_var if not self.training or self.track_running_stats else None,
+                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs."""
+    _ndims = (2, 3)
+    _what = "(N, C) or (N, C, L)"
+
+    def forward(self, input):
+        if isinstance(input, Tensor) and input.ndim == 2 and input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input with {self.num_features} features (dim 1), "
+                             f"got shape {list(input.shape)}")
+        return super().forward(input)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs, statistics per channel over N, H and W."""
+    _ndims = (4,)
+    _what = "(N, C, H, W)"
+
+
+class InstanceNorm2d(_NormBase):
+    """Per-sample, per-channel normalisation over H, W. Defaults as PyTorch: no affine
+    parameters, no running statistics."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        check_input(self, input, (3, 4), self.num_features, what="(N, C, H, W) or (C, H, W)")
+        batched = input if input.ndim == 4 else input.unsqueeze(0)
+        factor = self._average_factor()
+        use_input_stats = self.training or not self.track_running_stats
+        out = N.instance_norm(batched, self.running_mean, self.running_var, self.weight, self.bias,
+                              use_input_stats, factor, self.eps)
+        return out if input.ndim == 4 else out.squeeze(0)
+
+
+class LayerNorm(Module):
+    """Normalises over the trailing ``normalized_shape`` dims, with elementwise affine."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(creation.ones(*shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(creation.zeros(*shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        n = len(self.normalized_shape)
+        if not isinstance(input, Tensor) or tuple(input.shape[input.ndim - n:]) != self.normalized_shape:
+            got = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise ValueError(f"{self!r}: expected input ending in {list(self.normalized_shape)}, got shape {got}")
+        return N.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalises groups of channels of each sample; per-channel affine."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        if affine:
+            self.weight = Parameter(creation.ones(num_channels, device=device, dtype=dtype))
+            self.bias = Parameter(creation.zeros(num_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        check_input(self, input, range(2, 8), self.num_channels, what="(N, C, ...)")
+        return N.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class LocalResponseNorm(Module):
+    """AlexNet's local response normalisation across ``size`` neighbouring channels."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return N.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

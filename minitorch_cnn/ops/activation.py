@@ -1,0 +1,177 @@
+"""Activation functions, as ``torch.nn.functional``: relu, relu6/hardtanh, leaky_relu,
+prelu, elu, selu, gelu (exact and tanh), silu, hardswish, hardsigmoid, softplus, erf.
+
+ReLU, hardtanh, softplus and erf are their own ``Function`` (they are hot, or need a
+stable formula that composition would lose); the rest are compositions of differentiable
+ops, so their first and higher derivatives come from the pieces. Each is stable for large
+|x|: exponentials only ever see non-positive arguments.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import backend, kernels
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .common import constant
+from .unary import exp, sigmoid, tanh, where
+
+
+def _check_float(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got {input.dtype}")
+    return input
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, a):
+        xp = backend.xp_of(a)
+        ctx.positive = a > 0
+        return xp.maximum(a, 0)  # maximum keeps NaN, as PyTorch's relu does
+
+    @staticmethod
+    def backward(ctx, grad):
+        # 0 at x = 0, as PyTorch
+        return where(constant(ctx.positive), grad, 0.0)
+
+
+class Hardtanh(Function):
+    @staticmethod
+    def forward(ctx, a, low, high):
+        xp = backend.xp_of(a)
+        ctx.inside = (a > low) & (a < high)  # PyTorch passes no gradient at the corners
+        return xp.clip(a, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return where(constant(ctx.inside), grad, 0.0), None, None
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        xp = backend.xp_of(a)
+        z = a * beta
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): never overflows
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        return xp.where(z > threshold, a, soft).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z = a * ctx.beta
+        return where(z > ctx.threshold, grad, grad * sigmoid(z)), None, None
+
+
+class Erf(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return kernels.erf(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * exp(-(a * a))
+
+
+def relu(input, inplace: bool = False):
+    """max(x, 0). ``inplace`` is accepted for PyTorch compatibility and ignored: our
+    in-place ops refuse tensors that need a gradient (see docs/tensor.md)."""
+    return ReLU.apply(_check_float(input, "relu"))
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return Hardtanh.apply(_check_float(input, "hardtanh"), min_val, max_val)
+
+
+def relu6(input, inplace: bool = False):
+    return hardtanh(input, 0.0, 6.0)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    _check_float(input, "leaky_relu")
+    return where(input > 0, input, input * negative_slope)
+
+
+def prelu(input, weight):
+    """Leaky ReLU with a learned slope: one per channel (dim 1), or one shared."""
+    _check_float(input, "prelu")
+    if weight.ndim != 1:
+        raise ValueError(f"prelu: weight must be 1-D, got shape {list(weight.shape)}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise ValueError(f"prelu: weight has {weight.numel()} elements but the input has {channels} channels "
+                         f"(dim 1 of shape {list(input.shape)}); expected 1 or {channels}")
+    if weight.numel() > 1 and input.ndim >= 2:
+        weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, weight * input)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    _check_float(input, "elu")
+    negative = input.clamp(max=0.0)  # e^x only of x <= 0
+    return where(input > 0, input, (exp(negative) - 1) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace: bool = False):
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):
+    _check_float(input, "celu")
+    negative = input.clamp(max=0.0)
+    return where(input > 0, input, (exp(negative / alpha) - 1) * alpha)
+
+
+def erf(input):
+    return Erf.apply(_check_float(input, "erf"))
+
+
+def gelu(input, approximate: str = "none"):
+    """x·Φ(x); ``approximate="tanh"``: 0.5·x·(1 + tanh(√(2/π)(x + 0.044715 x³)))."""
+    _check_float(input, "gelu")
+    if approximate == "none":
+        return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (1 + tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace: bool = False):
+    return input * sigmoid(_check_float(input, "silu"))
+
+
+def hardsigmoid(input, inplace: bool = False):
+    return relu6(_check_float(input, "hardsigmoid") + 3.0) / 6.0
+
+
+def hardswish(input, inplace: bool = False):
+    return input * hardsigmoid(input)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero")
+    return Softplus.apply(_check_float(input, "softplus"), beta, threshold)
+
+
+def logsigmoid(input):
+    return -softplus(-_check_float(input, "logsigmoid"))
+
+
+def mish(input, inplace: bool = False):
+    return input * tanh(softplus(input))

@@ -1,0 +1,253 @@
+"""Pooling, as ``torch.nn.functional``: max_pool2d (with indices), avg_pool2d,
+adaptive_avg_pool2d, adaptive_max_pool2d, max_unpool2d.
+
+The pairs that are each other's backward (so second derivatives work):
+
+* max pooling's backward scatters the gradient to the saved argmax positions
+  (``ScatterAddPlanes``), whose backward gathers from them (``GatherPlanes``);
+  max_unpool2d is that same scatter and adaptive max pooling is that same gather;
+* average pooling's backward is its adjoint (``AvgPool2dAdjoint``) and vice versa.
+
+Output sizes follow PyTorch exactly, including ``ceil_mode``: the size is rounded up, but
+a last window that would start inside the right padding is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from .. import backend, kernels
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .join import stack
+
+
+# ------------------------------------------------------------------ argument checks
+def _pair(value, name, fn, minimum):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (int(value), int(value))
+    elif isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        value = (int(value[0]), int(value[-1]))
+    else:
+        raise TypeError(f"{fn}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(value) < minimum:
+        raise ValueError(f"{fn}: {name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _check_input(fn, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{fn}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {list(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{fn}: input must be floating point, got {input.dtype}")
+    if 0 in input.shape[-3:]:
+        raise ValueError(f"{fn}: input has a zero-size channel or spatial dim: shape {list(input.shape)}")
+
+
+def pooling_output_size(size, kernel, stride, pad, dilation, ceil_mode):
+    """PyTorch's pooling_output_shape for one spatial dim."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = math.floor(span / stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1  # the last window would start in the right padding
+    return out
+
+
+def _window_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
+    _check_input(fn, input)
+    kernel = _pair(kernel_size, "kernel_size", fn, 1)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else \
+        _pair(stride, "stride", fn, 1)
+    padding = _pair(padding, "padding", fn, 0)
+    dilation = _pair(dilation, "dilation", fn, 1)
+    for axis in range(2):
+        reach = dilation[axis] * (kernel[axis] - 1) + 1
+        if padding[axis] > reach // 2:
+            raise ValueError(f"{fn}: padding should be at most half of effective kernel size, but got "
+                             f"padding={padding} for kernel_size={kernel} and dilation={dilation}")
+    in_hw = input.shape[-2:]
+    out_hw = tuple(pooling_output_size(in_hw[a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode)
+                   for a in range(2))
+    if min(out_hw) < 1:
+        raise ValueError(f"{fn}: output size is too small: input {tuple(in_hw)} with kernel_size={kernel}, "
+                         f"stride={stride}, padding={padding}, dilation={dilation} gives {out_hw}")
+    return kernel, stride, padding, dilation, out_hw
+
+
+def _batched(input):
+    return (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+
+
+# ------------------------------------------------------------------ gather / scatter
+class GatherPlanes(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.in_hw = index, x.shape[-2:]
+        return kernels.gather_planes(x, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterAddPlanes.apply(grad, ctx.index, ctx.in_hw), None
+
+
+class ScatterAddPlanes(Function):
+    @staticmethod
+    def forward(ctx, values, index, in_hw):
+        ctx.index = index
+        return kernels.scatter_add_planes(values, index, tuple(in_hw))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GatherPlanes.apply(grad, ctx.index), None, None
+
+
+# ------------------------------------------------------------------ max pooling
+class MaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
+        out, index = kernels.max_pool2d(x, kernel, stride, padding, dilation, out_hw)
+        ctx.save_for_backward(index)  # a saved output: modifying it in place is caught
+        ctx.in_hw = x.shape[-2:]
+        ctx.mark_non_differentiable(index)
+        return out, index
+
+    @staticmethod
+    def backward(ctx, grad, _grad_index):
+        (index,) = ctx.saved_tensors
+        return ScatterAddPlanes.apply(grad, index.data, ctx.in_hw), None, None, None, None, None
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over each window; padding counts as -inf. With ``return_indices`` also the
+    flat position of each maximum in its H*W plane (for ``max_unpool2d``)."""
+    kernel, stride, padding, dilation, out_hw = _window_args("max_pool2d", input, kernel_size, stride, padding,
+                                                             dilation, ceil_mode)
+    x, unbatched = _batched(input)
+    out, index = MaxPool2d.apply(x, kernel, stride, padding, dilation, out_hw)
+    if unbatched:
+        out, index = out.squeeze(0), index.squeeze(0)
+    return (out, index) if return_indices else out
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: each value goes back to the position its index
+    names, zeros elsewhere. Where indices repeat (overlapping windows), values add up
+    (PyTorch leaves that case undefined)."""
+    _check_input("max_unpool2d", input)
+    kernel = _pair(kernel_size, "kernel_size", "max_unpool2d", 1)
+    stride = kernel if stride is None else _pair(stride, "stride", "max_unpool2d", 1)
+    padding = _pair(padding, "padding", "max_unpool2d", 0)
+    if not isinstance(indices, Tensor) or indices.shape != input.shape or indices.dtype.kind not in "iu":
+        got = f"{indices.dtype} {list(indices.shape)}" if isinstance(indices, Tensor) else type(indices).__name__
+        raise ValueError(f"max_unpool2d: indices must be an integer tensor of the input's shape "
+                         f"{list(input.shape)}, got {got}")
+    default = tuple((input.shape[-2 + a] - 1) * stride[a] - 2 * padding[a] + kernel[a] for a in range(2))
+    if output_size is None:
+        out_hw = default
+    else:
+        out_hw = tuple(int(s) for s in tuple(output_size)[-2:])
+        for a in range(2):
+            if not default[a] - stride[a] < out_hw[a] < default[a] + stride[a]:
+                raise ValueError(f"max_unpool2d: output_size {out_hw} is not between {tuple(d - s + 1 for d, s in zip(default, stride))} "
+                                 f"and {tuple(d + s - 1 for d, s in zip(default, stride))}")
+    xp = backend.xp_of(indices.data)
+    if indices.numel() and (int(indices.data.min()) < 0 or int(indices.data.max()) >= out_hw[0] * out_hw[1]):
+        raise ValueError(f"max_unpool2d: indices must lie in [0, {out_hw[0] * out_hw[1]}) for output size {out_hw}, "
+                         f"got values in [{int(indices.data.min())}, {int(indices.data.max())}]")
+    x, unbatched = _batched(input)
+    index = xp.asarray(indices.data, dtype="int64").reshape(x.shape)
+    out = ScatterAddPlanes.apply(x, index, out_hw)
+    return out.squeeze(0) if unbatched else out
+
+
+# ------------------------------------------------------------------ average pooling
+class AvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
+        ctx.args, ctx.in_hw = (kernel, stride, padding, divisor), x.shape[-2:]
+        return kernels.avg_pool2d(x, kernel, stride, padding, out_hw, divisor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kernel, stride, padding, divisor = ctx.args
+        return AvgPool2dAdjoint.apply(grad, kernel, stride, padding, ctx.in_hw, divisor), None, None, None, None, None
+
+
+class AvgPool2dAdjoint(Function):
+    @staticmethod
+    def forward(ctx, grad, kernel, stride, padding, in_hw, divisor):
+        ctx.args, ctx.out_hw = (kernel, stride, padding, divisor), grad.shape[-2:]
+        return kernels.avg_pool2d_backward(grad, kernel, stride, padding, tuple(in_hw), divisor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kernel, stride, padding, divisor = ctx.args
+        return AvgPool2d.apply(grad, kernel, stride, padding, ctx.out_hw, divisor), None, None, None, None, None
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each window (zero padding). The divisor follows PyTorch: the window
+    clipped to the padded input (``count_include_pad=True``) or to the input itself, or
+    ``divisor_override``."""
+    kernel, stride, padding, _, out_hw = _window_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral) or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}")
+    divisor = kernels.pool_reference.avg_pool2d_divisor(input.shape[-2:], kernel, stride, padding, out_hw,
+                                                        count_include_pad, divisor_override)
+    x, unbatched = _batched(input)
+    out = AvgPool2d.apply(x, kernel, stride, padding, out_hw, divisor)
+    return out.squeeze(0) if unbatched else out
+
+
+# ------------------------------------------------------------------ adaptive pooling
+def _adaptive_size(fn, input, output_size):
+    _check_input(fn, input)
+    if isinstance(output_size, numbers.Integral):
+        output_size = (output_size, output_size)
+    size = tuple(input.shape[-2 + a] if s is None else int(s) for a, s in enumerate(tuple(output_size)[-2:]))
+    if len(tuple(output_size)) not in (1, 2) or min(size) < 1:
+        raise ValueError(f"{fn}: output_size must be one or two positive ints (or None), got {output_size!r}")
+    return size
+
+
+def _adaptive_windows(in_size, out_size):
+    """PyTorch's adaptive windows: [floor(i·in/out), ceil((i+1)·in/out))."""
+    return [((i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)) for i in range(out_size)]
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over PyTorch's adaptive windows. When they tile the input evenly this is
+    avg_pool2d; otherwise the rectangle mean is taken as a mean over rows of a mean over
+    columns (uniform weights make it separable)."""
+    out_hw = _adaptive_size("adaptive_avg_pool2d", input, output_size)
+    h, w = input.shape[-2:]
+    if h % out_hw[0] == 0 and w % out_hw[1] == 0:
+        kernel = (h // out_hw[0], w // out_hw[1])
+        return avg_pool2d(input, kernel, kernel)
+    rows = stack([input[..., s:e, :].mean(-2) for s, e in _adaptive_windows(h, out_hw[0])], -2)
+    return stack([rows[..., s:e].mean(-1) for s, e in _adaptive_windows(w, out_hw[1])], -1)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows: the argmax is found per window (no gradient),
+    and the values are gathered from it, so the backward is max pooling's scatter."""
+    out_hw = _adaptive_size("adaptive_max_pool2d", input, output_size)
+    x, unbatched = _batched(input)
+    xp = backend.xp_of(x.data)
+    n, c, h, w = x.shape
+    index = xp.empty((n, c) + out_hw, dtype="int64")
+    for i, (r0, r1) in enumerate(_adaptive_windows(h, out_hw[0])):
+        for j, (c0, c1) in enumerate(_adaptive_windows(w, out_hw[1])):
+            window = x.data[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+            local = xp.argmax(window, axis=2)  # NaN wins, as in PyTorch
+            index[:, :, i, j] = (r0 + local // (c1 - c0)) * w + c0 + local % (c1 - c0)
+    out = GatherPlanes.apply(x, index)
+    indices = Tensor._wrap(index)
+    if unbatched:
+        out, indices = out.squeeze(0), indices.squeeze(0)
+    return (out, indices) if return_indices else out

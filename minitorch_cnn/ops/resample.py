@@ -1,0 +1,139 @@
+"""Resampling, as ``torch.nn.functional``: ``interpolate`` (nearest, bilinear with
+``align_corners`` both ways), ``pixel_shuffle``/``pixel_unshuffle`` and
+``channel_shuffle``.
+
+Interpolation is built from indexing (a gather along H, then along W) and a weighted sum,
+so its gradient is the matching scatter, and second derivatives come for free. Source
+coordinates follow PyTorch exactly:
+
+* nearest: ``src = floor(dst · scale)``, scale = in/out, or 1/scale_factor when given;
+* bilinear, align_corners=True: ``src = dst · (in - 1)/(out - 1)`` (corners meet);
+* bilinear, align_corners=False: ``src = (dst + 0.5) · scale - 0.5``, clamped at 0
+  (pixel centres meet).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+
+def _output_size(fn, input, size, scale_factor):
+    spatial = input.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{fn}: exactly one of size or scale_factor must be given")
+    if size is not None:
+        sizes = (size,) * spatial if isinstance(size, numbers.Integral) else tuple(size)
+        if len(sizes) != spatial or any(int(s) < 1 for s in sizes):
+            raise ValueError(f"{fn}: size must be {spatial} positive ints for a {input.ndim}-D input, got {size!r}")
+        return tuple(int(s) for s in sizes), tuple(None for _ in sizes)
+    scales = (scale_factor,) * spatial if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
+    if len(scales) != spatial or any(s <= 0 for s in scales):
+        raise ValueError(f"{fn}: scale_factor must be {spatial} positive numbers, got {scale_factor!r}")
+    sizes = tuple(int(math.floor(input.shape[2 + a] * scales[a])) for a in range(spatial))
+    if min(sizes) < 1:
+        raise ValueError(f"{fn}: scale_factor {scale_factor} gives an empty output for input {list(input.shape)}")
+    return sizes, tuple(float(s) for s in scales)
+
+
+def _nearest_index(in_size, out_size, scale):
+    # in float32, as PyTorch computes it, so the rounding at window edges agrees
+    step = np.float32(1.0 / scale) if scale is not None else np.float32(in_size) / np.float32(out_size)
+    return np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * step).astype(np.int64), in_size - 1)
+
+
+def _linear_weights(in_size, out_size, scale, align_corners):
+    dst = np.arange(out_size, dtype=np.float64)
+    if align_corners:
+        src = dst * ((in_size - 1) / (out_size - 1)) if out_size > 1 else np.zeros(out_size)
+    else:
+        step = (1.0 / scale) if scale is not None else in_size / out_size
+        src = np.maximum((dst + 0.5) * step - 0.5, 0.0)
+    low = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    high = np.minimum(low + 1, in_size - 1)
+    return low, high, src - low
+
+
+def _along(input, dim, index):
+    selector = (slice(None),) * dim + (backend.to_device(index, input.device)
+                                       if input.device.type != "cpu" else index,)
+    return input[selector]
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None):
+    """Resize the spatial dims (1-D and 2-D: ``nearest``, ``linear``/``bilinear``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"interpolate: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got {list(input.shape)}")
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise ValueError(f"interpolate: mode must be 'nearest', 'linear' or 'bilinear', got {mode!r}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear")
+    expected = {"linear": 3, "bilinear": 4}.get(mode)
+    if expected is not None and input.ndim != expected:
+        raise ValueError(f"interpolate: mode {mode!r} needs a {expected}-D input, got {list(input.shape)}")
+    sizes, scales = _output_size("interpolate", input, size, scale_factor)
+    if recompute_scale_factor:
+        scales = tuple(None for _ in scales)
+    out = input
+    for axis, (out_size, scale) in enumerate(zip(sizes, scales)):
+        dim, in_size = 2 + axis, input.shape[2 + axis]
+        if mode == "nearest":
+            out = _along(out, dim, _nearest_index(in_size, out_size, scale))
+            continue
+        low, high, frac = _linear_weights(in_size, out_size, scale, bool(align_corners))
+        shape = (out_size,) + (1,) * (input.ndim - dim - 1)
+        weight = Tensor._wrap(backend.to_device(frac.astype(input.dtype).reshape(shape), input.device)
+                              if input.device.type != "cpu" else frac.astype(input.dtype).reshape(shape))
+        a, b = _along(out, dim, low), _along(out, dim, high)
+        out = a + (b - a) * weight
+    return out
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def pixel_shuffle(input, upscale_factor: int):
+    """(N, C·r², H, W) -> (N, C, H·r, W·r): sub-pixel convolution's rearrangement."""
+    r = int(upscale_factor)
+    if input.ndim < 3 or r < 1 or input.shape[-3] % (r * r):
+        raise ValueError(f"pixel_shuffle: channels (dim -3) of shape {list(input.shape)} must be divisible by "
+                         f"upscale_factor² = {r * r}")
+    *lead, c, h, w = input.shape
+    out = input.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
+    k = len(lead)
+    out = out.permute(tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
+    return out.reshape(tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor: int):
+    """The inverse of pixel_shuffle: (N, C, H·r, W·r) -> (N, C·r², H, W)."""
+    r = int(downscale_factor)
+    if input.ndim < 3 or r < 1 or input.shape[-2] % r or input.shape[-1] % r:
+        raise ValueError(f"pixel_unshuffle: spatial dims of shape {list(input.shape)} must be divisible by "
+                         f"downscale_factor = {r}")
+    *lead, c, h, w = input.shape
+    out = input.reshape(tuple(lead) + (c, h // r, r, w // r, r))
+    k = len(lead)
+    out = out.permute(tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
+    return out.reshape(tuple(lead) + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups: int):
+    """ShuffleNet's shuffle: view channels as (groups, C/groups), transpose, flatten."""
+    if input.ndim < 2 or groups < 1 or input.shape[1] % groups:
+        raise ValueError(f"channel_shuffle: number of channels ({input.shape[1] if input.ndim > 1 else None}) "
+                         f"must be divisible by groups ({groups})")
+    n, c = input.shape[:2]
+    rest = tuple(input.shape[2:])
+    out = input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
+    return out.reshape((n, c) + rest)
