@@ -1,0 +1,66 @@
+"""``Adam`` (with AMSGrad) and ``AdamW``, PyTorch's formulas. At step t:
+
+    g ← ∇ + λ·w                      (Adam's L2 weight decay)
+    w ← w·(1 - lr·λ)                 (AdamW's decoupled weight decay, instead)
+    m ← β₁·m + (1-β₁)·g,   v ← β₂·v + (1-β₂)·g²
+    v̂ ← max(v̂, v) (AMSGrad) or v
+    w ← w - lr/(1-β₁ᵗ) · m / (√v̂/√(1-β₂ᵗ) + ε)
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..backend import xp_of
+from .optimizer import Optimizer, state_array
+
+
+class Adam(Optimizer):
+    _decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                 amsgrad: bool = False, *, maximize: bool = False):
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    def _update(self, group, param, grad, state):
+        g = -grad if group["maximize"] else grad
+        lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if decay:
+            if self._decoupled:
+                param.data *= 1 - lr * decay
+            else:
+                g = g + decay * param.data
+        state["step"] = state.get("step", 0) + 1
+        step = state["step"]
+        m = state_array(state, "exp_avg", param.data)
+        v = state_array(state, "exp_avg_sq", param.data)
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        if group["amsgrad"]:
+            v_max = state_array(state, "max_exp_avg_sq", param.data)
+            xp_of(v).maximum(v_max, v, out=v_max)
+            v = v_max
+        correction1 = 1 - beta1 ** step
+        correction2 = 1 - beta2 ** step
+        denom = xp_of(v).sqrt(v) / math.sqrt(correction2) + eps
+        param.data -= (lr / correction1) * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.01), as Loshchilov & Hutter."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

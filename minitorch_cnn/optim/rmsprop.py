@@ -1,0 +1,71 @@
+"""``RMSprop`` (GoogLeNet's optimizer) and ``Adagrad``, PyTorch's formulas.
+
+RMSprop:  s ← α·s + (1-α)·g²;  centred: a ← α·a + (1-α)·g, d = √(s - a²) + ε, else
+          d = √s + ε;  with momentum μ: b ← μ·b + g/d, w ← w - lr·b; else w ← w - lr·g/d.
+Adagrad:  lr_t = lr / (1 + (t-1)·lr_decay);  s ← s + g²;  w ← w - lr_t·g/(√s + ε).
+Both add the L2 term λ·w to g first.
+"""
+
+from __future__ import annotations
+
+from ..backend import xp_of
+from .optimizer import Optimizer, state_array
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
+                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False):
+        for name, value in (("alpha", alpha), ("eps", eps), ("weight_decay", weight_decay), ("momentum", momentum)):
+            if value < 0:
+                raise ValueError(f"Invalid {name} value: {value}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
+
+    def _update(self, group, param, grad, state):
+        xp = xp_of(grad)
+        g = -grad if group["maximize"] else grad
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * param.data
+        alpha = group["alpha"]
+        state["step"] = state.get("step", 0) + 1
+        square = state_array(state, "square_avg", param.data)
+        square *= alpha
+        square += (1 - alpha) * g * g
+        if group["centered"]:
+            mean = state_array(state, "grad_avg", param.data)
+            mean *= alpha
+            mean += (1 - alpha) * g
+            denom = xp.sqrt(square - mean * mean) + group["eps"]
+        else:
+            denom = xp.sqrt(square) + group["eps"]
+        if group["momentum"] > 0:
+            buf = state_array(state, "momentum_buffer", param.data)
+            buf *= group["momentum"]
+            buf += g / denom
+            param.data -= group["lr"] * buf
+        else:
+            param.data -= group["lr"] * (g / denom)
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
+        for name, value in (("lr_decay", lr_decay), ("weight_decay", weight_decay),
+                            ("initial_accumulator_value", initial_accumulator_value), ("eps", eps)):
+            if value < 0:
+                raise ValueError(f"Invalid {name} value: {value}")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+
+    def _update(self, group, param, grad, state):
+        xp = xp_of(grad)
+        g = -grad if group["maximize"] else grad
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * param.data
+        if "sum" not in state:
+            state_array(state, "sum", param.data)[...] = group["initial_accumulator_value"]
+        state["step"] = state.get("step", 0) + 1
+        total = state["sum"].data
+        total += g * g
+        rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        param.data -= rate * (g / (xp.sqrt(total) + group["eps"]))
