@@ -93,7 +93,7 @@ class _ConvNd(Module):
     def _check(self, input):
         n = self._spatial
         check_input(self, input, (n + 1, n + 2), self.in_channels,
-                    what="(N, C, L)" if n == 1 else "(N, C, H, W)")
+                    what="(N, C, L)" if n == 1 else "(N, C, H, W)", unbatched_ndim=n + 1)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -92,12 +92,6 @@ class BatchNorm1d(_BatchNorm):
     _ndims = (2, 3)
     _what = "(N, C) or (N, C, L)"
 
-    def forward(self, input):
-        if isinstance(input, Tensor) and input.ndim == 2 and input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input with {self.num_features} features (dim 1), "
-                             f"got shape {list(input.shape)}")
-        return super().forward(input)
-
 
 class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) inputs, statistics per channel over N, H and W."""
@@ -114,7 +108,7 @@ class InstanceNorm2d(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, input):
-        check_input(self, input, (3, 4), self.num_features, what="(N, C, H, W) or (C, H, W)")
+        check_input(self, input, (3, 4), self.num_features, what="(N, C, H, W) or (C, H, W)", unbatched_ndim=3)
         batched = input if input.ndim == 4 else input.unsqueeze(0)
         factor = self._average_factor()
         use_input_stats = self.training or not self.track_running_stats
