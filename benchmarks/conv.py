@@ -193,11 +193,11 @@ def table(rows) -> str:
     return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])
 
 
-def save(rows, config, directory: str, partial: bool = False) -> str:
+def save(rows, config, directory: str, partial: bool = False, stem: str = "conv") -> str:
     """Write the results (atomically). A run over a subset of the shapes goes to
-    conv-partial.json, so that it never replaces the full run the docs quote."""
+    <stem>-partial.json, so that it never replaces the full run the docs quote."""
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, "conv-partial.json" if partial else "conv.json")
+    path = os.path.join(directory, f"{stem}-partial.json" if partial else f"{stem}.json")
     with open(path + ".tmp", "w") as out:
         json.dump({"config": config, "rows": rows}, out, indent=1)
     os.replace(path + ".tmp", path)

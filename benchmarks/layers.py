@@ -8,8 +8,6 @@ hold even when the machine's speed drifts.
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 import time
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
 
+from . import conv as conv_suite
 from .conv import _in_mode, _timed_calls, _torch_available
 from .timing import interleaved_medians
 
@@ -120,9 +119,4 @@ def table(rows) -> str:
 
 
 def save(rows, config, directory: str, partial: bool = False) -> str:
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, "layers-partial.json" if partial else "layers.json")
-    with open(path + ".tmp", "w") as out:
-        json.dump({"config": config, "rows": rows}, out, indent=1)
-    os.replace(path + ".tmp", path)
-    return path
+    return conv_suite.save(rows, config, directory, partial, stem="layers")

@@ -31,6 +31,22 @@ def _method(name):
     return method
 
 
+def parse_to_arguments(args, kwargs) -> tuple:
+    """(device, dtype) from ``to()``'s arguments (either may be None), for Tensor and Module."""
+    dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dtype = a.device, a.dtype
+        elif isinstance(a, (str, backend.device)):
+            dev = a
+        elif a is not None:
+            dtype = a
+    return dev, dtype
+
+
 class _VersionCounter:
     """Shared by a tensor and its views; in-place ops add one."""
 
@@ -267,18 +283,8 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> Tensor:
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)`` as in PyTorch."""
-        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.device)):
-                dev = a
-            elif a is not None:
-                dtype = a
+        dev, dtype = parse_to_arguments(args, kwargs)
         dev = self.device if dev is None else backend.as_device(dev)
         dtype = self.dtype if dtype is None else backend.as_dtype(dtype)
         if dev == self.device and dtype == self.dtype and not copy:

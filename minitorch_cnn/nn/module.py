@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..hooks import RemovableHandle
-from ..tensor import Tensor
+from ..tensor import Tensor, parse_to_arguments
 from .backward_hooks import BackwardHookState
 from .parameter import Parameter
 
@@ -249,17 +249,7 @@ class Module:
 
     def to(self, *args, **kwargs) -> Module:
         """``to(device)``, ``to(dtype)`` (floating tensors only), ``to(device, dtype)``."""
-        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.device)):
-                dev = a
-            elif a is not None:
-                dtype = a
+        dev, dtype = parse_to_arguments(args, dict(kwargs))
         dev = None if dev is None else backend.as_device(dev)
         if dtype is not None:
             dtype = backend.as_dtype(dtype)
