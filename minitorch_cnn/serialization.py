@@ -106,7 +106,7 @@ def _decode(node, arrays, device, path):
             if name not in arrays:
                 raise CheckpointError(f"{path}: the checkpoint names array {name!r} but does not contain it")
             array = arrays[name]
-            return Tensor._wrap(array if device.type == "cpu" else backend.to_device(array, device))
+            return Tensor._wrap(backend.to_device(array, device))
         if "dict" in node:
             return {key: _decode(value, arrays, device, path) for key, value in node["dict"]}
         if "list" in node:
@@ -167,5 +167,5 @@ def load_safetensors(f, map_location=None) -> dict:
         arrays = load_file(path)
     except Exception as error:  # the library raises its own error types for bad headers
         raise CheckpointError(f"{path}: not a readable safetensors file: {type(error).__name__}: {error}") from None
-    return {name: Tensor._wrap(a if device.type == "cpu" else backend.to_device(a, device))
+    return {name: Tensor._wrap(backend.to_device(a, device))
             for name, a in arrays.items()}

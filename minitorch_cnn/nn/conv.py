@@ -8,8 +8,6 @@ as ``torch.nn`` (same arguments, same weight shapes, same default init), on top 
 
 from __future__ import annotations
 
-import math
-
 from .. import creation
 from ..ops import conv as conv_ops
 from ..ops.pad import pad
@@ -65,14 +63,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # PyTorch's default: kaiming_uniform(a=√5) gives U(-1/√fan_in, 1/√fan_in) for the
-        # weight, and the bias is drawn from the same range
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _explicit_padding(self):
         """(F.pad argument, conv padding) for a non-zeros padding_mode."""

@@ -70,7 +70,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
     values = np.asarray(values, dtype=tensor.dtype)
-    tensor.data[...] = backend.to_device(values, tensor.device) if tensor.device.type != "cpu" else values
+    tensor.data[...] = backend.to_device(values, tensor.device)
     tensor._version.value += 1
     return tensor
 
@@ -175,6 +175,17 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
+def default_layer_init_(weight: Tensor, bias: Tensor | None = None) -> None:
+    """PyTorch's default for Linear and the convolutions: ``kaiming_uniform_(a=√5)``,
+    which is U(-1/√fan_in, 1/√fan_in), for the weight, and the same range for the bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
+
+
 # PyTorch's deprecated names without the trailing underscore are left out on purpose.
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_", "eye_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+           "default_layer_init_"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from .. import creation
 from ..ops.linalg import linear
+from ..tensor import Tensor
 from . import init
-from ._checks import check_input
 from .module import Module
 from .parameter import Parameter
 
@@ -41,15 +39,12 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
-        check_input(self, input, range(1, 64), None)
-        if input.shape[-1] != self.in_features:
-            raise ValueError(f"{self!r}: expected input with last dim {self.in_features}, got shape {list(input.shape)}")
+        if not isinstance(input, Tensor) or input.ndim == 0 or input.shape[-1] != self.in_features:
+            got = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise ValueError(f"{self!r}: expected input with last dim {self.in_features}, got shape {got}")
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

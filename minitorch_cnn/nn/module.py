@@ -242,7 +242,7 @@ class Module:
                         new = convert(t.data)
                         if new is not t.data:
                             t.data = new
-                            t._version = type(t._version)()
+                            t._version.value += 1  # a graph that saved the old value will notice
                         if t.grad is not None:
                             t.grad = Tensor._wrap(convert(t.grad.data))
         return self
@@ -259,7 +259,7 @@ class Module:
         def convert(array):
             if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
                 array = array.astype(dtype)
-            if dev is not None and backend.device_of(array) != dev:
+            if dev is not None:
                 array = backend.to_device(array, dev)
             return array
 
@@ -338,7 +338,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():
             for target, array in plan:
-                array = backend.to_device(array, target.device) if backend.device_of(array) != target.device else array
+                array = backend.to_device(array, target.device)
                 target.data[...] = array.astype(target.dtype, copy=False)
                 target._version.value += 1
         return IncompatibleKeys(missing, unexpected)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .. import backend
 from ..tensor import Tensor
 from .dropout import dropout
 from .linalg import linear
@@ -37,14 +40,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise ValueError("scaled_dot_product_attention: give either attn_mask or is_causal, not both")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale
-    if is_causal:
-        import numpy as np
-
-        from ..creation import tensor
-
+    if is_causal:  # position i attends to positions <= i
         length, source = query.shape[-2], key.shape[-2]
-        scores = _apply_mask(scores, tensor(np.triu(np.ones((length, source), dtype=bool), 1), device=query.device),
-                             "attn_mask")
+        future = np.triu(np.ones((length, source), dtype=bool), 1)
+        scores = _apply_mask(scores, Tensor(backend.to_device(future, query.device)), "attn_mask")
     elif attn_mask is not None and attn_mask.dtype.kind == "b":
         scores = _apply_mask(scores, ~attn_mask, "attn_mask")  # SDPA's bool mask means "keep"
     else:

@@ -29,7 +29,7 @@ def _mask(input, shape, keep):
     kept = backend.default_rng.generator.random(shape) < keep
     scale = 0.0 if keep == 0 else 1.0 / keep
     mask = kept.astype(input.dtype) * np.asarray(scale, dtype=input.dtype)
-    return Tensor._wrap(backend.to_device(mask, input.device) if input.device.type != "cpu" else mask)
+    return Tensor._wrap(backend.to_device(mask, input.device))
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):

@@ -38,7 +38,7 @@ def _reduce(loss, reduction):
 
 
 def _constant_like(array, ref: Tensor) -> Tensor:
-    array = np.asarray(array) if ref.device.type == "cpu" else backend.to_device(np.asarray(array), ref.device)
+    array = backend.to_device(np.asarray(array), ref.device)
     return Tensor._wrap(array)
 
 
@@ -47,7 +47,8 @@ def _host(t: Tensor) -> np.ndarray:
 
 
 def _class_targets(fn, input, target, weight, ignore_index):
-    """Validate class-index targets; return (one-hot mask, per-target weight, class dim)."""
+    """Validate class-index targets; return (one-hot mask, per-target weight, class dim,
+    mask of counted targets)."""
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
@@ -67,7 +68,8 @@ def _class_targets(fn, input, target, weight, ignore_index):
     else:
         w = _host(weight)
         per_target = np.where(valid, w[safe], 0).astype(input.dtype)
-    return _constant_like(onehot.astype(input.dtype), input), _constant_like(per_target, input), class_dim
+    return (_constant_like(onehot.astype(input.dtype), input), _constant_like(per_target, input), class_dim,
+            _constant_like(valid, input))
 
 
 def _check_weight(fn, weight, classes):
@@ -89,7 +91,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     _check_logits("nll_loss", input)
     _check_reduction("nll_loss", reduction)
     _check_weight("nll_loss", weight, input.shape[0 if input.ndim == 1 else 1])
-    onehot, per_target, class_dim = _class_targets("nll_loss", input, target, weight, ignore_index)
+    onehot, per_target, class_dim, _ = _class_targets("nll_loss", input, target, weight, ignore_index)
     loss = -(input * onehot).sum(class_dim) * per_target
     if reduction == "none":
         return loss
@@ -127,10 +129,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if target.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must hold class indices (integers) or probabilities (floats), "
                         f"got {target.dtype}")
-    onehot, per_target, _ = _class_targets("cross_entropy", input, target, weight, ignore_index)
+    onehot, per_target, _, valid = _class_targets("cross_entropy", input, target, weight, ignore_index)
     loss = -(logp * onehot).sum(class_dim) * per_target
     if label_smoothing > 0:
-        valid = _constant_like(_host(target) != ignore_index, input)
         spread = logp if weight_view is None else logp * weight_view
         smooth = where(valid, -spread.sum(class_dim) / classes, 0.0)
         loss = loss * (1 - label_smoothing) + smooth * label_smoothing

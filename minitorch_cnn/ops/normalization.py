@@ -37,6 +37,16 @@ def _channel_view(t, ndim):
     return t.reshape((1, -1) + (1,) * (ndim - 2))
 
 
+def _update_running(running_mean, running_var, mean, unbiased_var, momentum) -> None:
+    """running = (1 - momentum)·running + momentum·batch, in place and outside the graph."""
+    m = float(momentum)
+    with no_grad():
+        running_mean.data[...] = (1 - m) * running_mean.data + m * mean.astype(running_mean.dtype)
+        running_var.data[...] = (1 - m) * running_var.data + m * unbiased_var.astype(running_var.dtype)
+    running_mean._version.value += 1
+    running_var._version.value += 1
+
+
 class BatchNormTrain(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
@@ -95,13 +105,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         x = input.reshape(input.shape[0], channels, -1)
         y, mean, var = BatchNormTrain.apply(x, weight, bias, eps)
         if running_mean is not None and running_var is not None:
-            with no_grad():
-                m = float(momentum)
-                running_mean.data[...] = (1 - m) * running_mean.data + m * mean.data.astype(running_mean.dtype)
-                unbiased = var.data.astype(running_var.dtype) * (count / (count - 1))
-                running_var.data[...] = (1 - m) * running_var.data + m * unbiased
-                running_mean._version.value += 1
-                running_var._version.value += 1
+            _update_running(running_mean, running_var, mean.data, var.data * (count / (count - 1)), momentum)
         return y.reshape(input.shape)
     invstd = (running_var + eps) ** -0.5
     scale = invstd if weight is None else invstd * weight
@@ -166,12 +170,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     x = input.reshape(input.shape[0], channels, -1)
     out = _normalize_last(x, (2,), eps).reshape(input.shape)
     if running_mean is not None and running_var is not None:
-        with no_grad():
-            m = float(momentum)
-            mean = x.data.mean(axis=2).mean(axis=0)
-            var = x.data.var(axis=2, ddof=1).mean(axis=0)
-            running_mean.data[...] = (1 - m) * running_mean.data + m * mean.astype(running_mean.dtype)
-            running_var.data[...] = (1 - m) * running_var.data + m * var.astype(running_var.dtype)
+        _update_running(running_mean, running_var, x.data.mean(axis=2).mean(axis=0),
+                        x.data.var(axis=2, ddof=1).mean(axis=0), momentum)
     if weight is not None:
         out = out * _channel_view(weight, input.ndim)
     return out if bias is None else out + _channel_view(bias, input.ndim)

@@ -60,8 +60,7 @@ def _linear_weights(in_size, out_size, scale, align_corners):
 
 
 def _along(input, dim, index):
-    selector = (slice(None),) * dim + (backend.to_device(index, input.device)
-                                       if input.device.type != "cpu" else index,)
+    selector = (slice(None),) * dim + (backend.to_device(index, input.device),)
     return input[selector]
 
 
@@ -91,8 +90,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             continue
         low, high, frac = _linear_weights(in_size, out_size, scale, bool(align_corners))
         shape = (out_size,) + (1,) * (input.ndim - dim - 1)
-        weight = Tensor._wrap(backend.to_device(frac.astype(input.dtype).reshape(shape), input.device)
-                              if input.device.type != "cpu" else frac.astype(input.dtype).reshape(shape))
+        weight = Tensor._wrap(backend.to_device(frac.astype(input.dtype).reshape(shape), input.device))
         a, b = _along(out, dim, low), _along(out, dim, high)
         out = a + (b - a) * weight
     return out

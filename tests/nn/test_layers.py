@@ -103,3 +103,26 @@ def test_small_cnn_gradients_through_every_layer_kind():
     assert mt.gradcheck(model, (x,), fast_mode=True)
     for k, v in model.state_dict().items():  # running stats restored after the check
         np.testing.assert_array_equal(host(v), before[k], err_msg=k)
+
+
+@pytest.mark.parametrize("mask_kind", ["none", "causal", "bool", "float"])
+def test_scaled_dot_product_attention_matches_direct_computation(mask_kind):
+    q, k, v = leaf(1, (2, 4, 3)), leaf(2, (2, 5, 3)), leaf(3, (2, 5, 2))
+    rng = np.random.default_rng(0)
+    keep = rng.random((4, 5)) > 0.3
+    keep[:, 0] = True  # every query keeps at least one key
+    additive = rng.standard_normal((4, 5))
+    mask = {"none": None, "causal": None, "bool": mt.tensor(keep), "float": mt.tensor(additive)}[mask_kind]
+    scores = host(q) @ np.swapaxes(host(k), 1, 2) / np.sqrt(3)
+    if mask_kind == "causal":
+        scores = np.where(np.tril(np.ones((4, 5), bool)), scores, -np.inf)
+    elif mask_kind == "bool":
+        scores = np.where(keep, scores, -np.inf)  # SDPA's bool mask marks what may be attended
+    elif mask_kind == "float":
+        scores = scores + additive
+    probs = np.exp(scores - scores.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    fn = lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=mask,  # noqa: E731
+                                                         is_causal=mask_kind == "causal")
+    np.testing.assert_allclose(host(fn(q, k, v)), probs @ host(v), rtol=1e-10)
+    assert mt.gradcheck(fn, (q, k, v))

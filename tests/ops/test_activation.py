@@ -19,6 +19,8 @@ _phi = lambda x: 0.5 * (1 + _erf(x / math.sqrt(2)))  # noqa: E731
 CLOSED_FORMS = {
     "relu": (F.relu, lambda x: np.maximum(x, 0)),
     "relu6": (F.relu6, lambda x: np.minimum(np.maximum(x, 0), 6)),
+    "hardtanh": (lambda x: F.hardtanh(x, -2.0, 1.5), lambda x: np.clip(x, -2.0, 1.5)),
+    "celu": (lambda x: F.celu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0) / 0.5))),
     "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x)),
     "elu": (lambda x: F.elu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * np.expm1(np.minimum(x, 0)))),
     "selu": (F.selu, lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0)))),
@@ -53,7 +55,8 @@ def test_stable_for_large_inputs(name):
 def _away_from_kinks(seed, shape):
     """Values with |x| >= 0.05 and away from ±3 and 6, where the piecewise functions bend."""
     x = np.random.default_rng(seed).uniform(0.05, 4, shape) * np.random.default_rng(seed + 1).choice([-1, 1], shape)
-    x = np.where(np.abs(np.abs(x) - 3) < 0.05, x + 0.2, x)
+    for kink in (3.0, 2.0, 1.5):
+        x = np.where(np.abs(np.abs(x) - kink) < 0.05, x + 0.2, x)
     return mt.tensor(x, requires_grad=True)
 
 
@@ -62,7 +65,7 @@ def _away_from_kinks(seed, shape):
 def test_gradients(name, shape, seed):
     fn, _ = CLOSED_FORMS[name]
     assert mt.gradcheck(fn, (_away_from_kinks(seed % 2**31, shape),))
-    if name not in ("relu", "relu6", "hardsigmoid"):  # piecewise linear: second derivative 0 a.e.
+    if name not in ("relu", "relu6", "hardtanh", "hardsigmoid"):  # piecewise linear: second derivative 0 a.e.
         assert mt.gradgradcheck(fn, (_away_from_kinks(seed % 2**31, shape),))
 
 
