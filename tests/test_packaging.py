@@ -28,3 +28,17 @@ def test_no_top_level_kernels_module():
     result = subprocess.run([sys.executable, "-c", "import kernels"], capture_output=True, text=True, timeout=60,
                             cwd="/")
     assert result.returncode != 0 and "No module named 'kernels'" in result.stderr
+
+
+def test_every_subpackage_is_listed_in_setup_cfg():
+    """A package missing from setup.cfg works in an editable install and vanishes from a
+    real one; this catches it."""
+    import configparser
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "minitorch_cnn").rglob("__init__.py")}
+    assert found - {"minitorch_cnn.__pycache__"} <= listed, sorted(found - listed)

@@ -1,0 +1,24 @@
+"""``minitorch_cnn.models``: the classic CNN architectures, one file per family, built on
+``minitorch_cnn.nn``. Constructors take ``num_classes`` and the family's options as keyword
+arguments; ``list_models()`` names them all and ``get_model(name, **kwargs)`` builds one.
+Where torchvision has the model, the state_dict keys and shapes are torchvision's. (The two
+families' auxiliary classifiers share torchvision's name ``InceptionAux``: they are
+``models.googlenet.InceptionAux`` and ``models.inception.InceptionAux``.)"""
+
+from .alexnet import AlexNet, alexnet
+from .densenet import DenseBlock, DenseLayer, DenseNet, Transition, densenet121, densenet161, densenet169, densenet201
+from .googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, auxiliary_loss, googlenet
+from .highway import HighwayLayer, HighwayNet, highway_net
+from .inception import (Inception3, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE, InceptionOutputs,
+                        inception_v3)
+from .lenet import LeNet5, lenet5
+from .nin import MlpConv, NiN, nin
+from .pyramidnet import PyramidBlock, PyramidNet, pyramidnet
+from .registry import get_model, list_models, model_entry, register_model
+from .resnet import (BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152,
+                     resnext50_32x4d, wide_resnet50_2)
+from .resnet_cifar import BuildingBlock, CifarResNet, ZeroPadShortcut, plain_cifar, resnet_cifar
+from .vgg import VGG, make_features, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .zfnet import ZFNet, zfnet
+
+__all__ = [name for name in dir() if not name.startswith("_")]
