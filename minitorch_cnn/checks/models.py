@@ -1,0 +1,121 @@
+"""Whole-model gradient checks, for ``minitorch-cnn gradcheck MODEL``: each registered
+model, shrunk (fewer channels, fewer blocks, a small input, 3 classes) so that float64
+finite differences take seconds, in training mode (BatchNorm uses batch statistics, dropout
+masks are fixed because the check rewinds the RNG before every forward).
+
+The check treats the model as a function of its input and of *all* its parameters joined
+into one flat vector (through ``functional_call``), in fast mode: the projection u^T J v
+along one random direction of the input and one of the whole parameter vector, which a
+wrong gradient anywhere in the network changes. Inputs are large enough that every
+BatchNorm normalises over at least 8 values per channel: over 2 (a 1×1 map, batch 2) the
+variance can be tiny and the function too curved for any finite difference."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import creation as mt
+from .. import models
+from ..func import functional_call
+from ..ops import split
+from .registry import register
+
+
+class WholeModel:
+    """``model`` as f(input, flat_parameters); exposes the model's buffers so that the
+    gradient check puts the running statistics back after it."""
+
+    def __init__(self, model):
+        self.model = model
+        self.names, self.shapes = zip(*[(n, tuple(p.shape)) for n, p in model.named_parameters()])
+
+    def named_buffers(self):
+        return self.model.named_buffers()
+
+    def flat_parameters(self):
+        values = np.concatenate([p.data.ravel() for p in self.model.parameters()])
+        return mt.tensor(values, dtype="float64", requires_grad=True)
+
+    def __call__(self, x, flat):
+        sizes = [int(np.prod(s)) for s in self.shapes]
+        pieces = split(flat, sizes)
+        replacement = {n: piece.reshape(shape) for n, shape, piece in zip(self.names, self.shapes, pieces)}
+        return functional_call(self.model, replacement, (x,))
+
+
+def model_check(build_model, input_shape):
+    """A check builder: the shrunk model in float64 and training mode, a random input."""
+
+    def build():
+        model = build_model().double().train()
+        whole = WholeModel(model)
+        x = mt.randn(*input_shape, dtype="float64", requires_grad=True)
+        return whole, (x, whole.flat_parameters())
+
+    return build
+
+
+def register_model_check(name: str, config: str, build_model, input_shape) -> None:
+    # eps 1e-7, not 1e-6: a network of ReLUs and max pools is only piecewise smooth, and the
+    # smaller step makes it ten times less likely that some unit's kink lies within the step
+    # (float64 leaves the difference quotient accurate to ~1e-9 at this step).
+    register(name, config, model_check(build_model, input_shape), fast_mode=True, eps=1e-7)
+
+
+# ---------------------------------------------------------------- Model zoo I
+register_model_check("lenet5", "classic, 2×1×32×32", lambda: models.lenet5(), (2, 1, 32, 32))
+register_model_check("lenet5", "modern=True, 2×1×32×32", lambda: models.lenet5(modern=True), (2, 1, 32, 32))
+register_model_check("alexnet", "widths 4-8-8-8-8, hidden 16, 3 classes, 2×3×63×63",
+                     lambda: models.AlexNet(3, widths=(4, 8, 8, 8, 8), hidden=16), (2, 3, 63, 63))
+register_model_check("alexnet", "original=True (LRN, groups=2), widths 4-8-8-8-8, hidden 16, 2×3×67×67",
+                     lambda: models.AlexNet(3, original=True, widths=(4, 8, 8, 8, 8), hidden=16), (2, 3, 67, 67))
+register_model_check("zfnet", "widths 4-8-8-8-8, hidden 16, 3 classes, 2×3×64×64",
+                     lambda: models.ZFNet(3, widths=(4, 8, 8, 8, 8), hidden=16), (2, 3, 64, 64))
+for _name, (_config, _bn) in {"vgg11": ("A", False), "vgg11_bn": ("A", True), "vgg13": ("B", False),
+                              "vgg13_bn": ("B", True), "vgg16": ("D", False), "vgg16_bn": ("D", True),
+                              "vgg19": ("E", False), "vgg19_bn": ("E", True)}.items():
+    register_model_check(
+        _name, f"configuration {_config}, widths ÷16, hidden 16, 3 classes, 2×3×32×32",
+        lambda _config=_config, _bn=_bn: models.VGG(models.make_features(
+            [c if c == "M" else c // 16 for c in models.vgg.CONFIGS[_config]], _bn), num_classes=3, hidden=16),
+        (2, 3, 32, 32))
+register_model_check("nin", "widths 4-8-8, 3 classes, 2×3×67×67", lambda: models.NiN(3, widths=(4, 8, 8)),
+                     (2, 3, 67, 67))
+register_model_check("googlenet", "widths ÷8, with auxiliary classifiers, 3 classes, 2×3×64×64",
+                     lambda: models.GoogLeNet(3, width_divisor=8), (2, 3, 64, 64))
+register_model_check("googlenet", "faithful_5x5=True, widths ÷8, no auxiliary classifiers, 2×3×64×64",
+                     lambda: models.GoogLeNet(3, aux_logits=False, faithful_5x5=True, width_divisor=8),
+                     (2, 3, 64, 64))
+register_model_check("inception_v3", "widths ÷8, no auxiliary classifier, 3 classes, 2×3×75×75",
+                     lambda: models.Inception3(3, aux_logits=False, width_divisor=8), (2, 3, 75, 75))
+register_model_check("inception_v3", "the auxiliary classifier alone, widths ÷8, on its 2×96×17×17 grid",
+                     lambda: models.inception.InceptionAux(96, 3, w=lambda c: c // 8), (2, 96, 17, 17))
+_RESNETS = {
+    "resnet18": (models.BasicBlock, [2, 2, 2, 2], {}), "resnet34": (models.BasicBlock, [3, 4, 6, 3], {}),
+    "resnet50": (models.Bottleneck, [3, 4, 6, 3], {}), "resnet101": (models.Bottleneck, [1, 1, 3, 1], {}),
+    "resnet152": (models.Bottleneck, [1, 2, 4, 1], {}),
+    "resnext50_32x4d": (models.Bottleneck, [3, 4, 6, 3], {"groups": 2, "width_per_group": 32}),
+    "wide_resnet50_2": (models.Bottleneck, [3, 4, 6, 3], {"width_per_group": 128}),
+}
+for _name, (_block, _layers, _options) in _RESNETS.items():
+    register_model_check(
+        _name, f"{_block.__name__} {_layers}, base width 4{', ' if _options else ''}"
+               f"{', '.join(f'{k}={v}' for k, v in _options.items())}, 3 classes, 2×3×64×64",
+        lambda _block=_block, _layers=_layers, _options=_options: models.ResNet(
+            _block, _layers, num_classes=3, base_planes=4, **_options), (2, 3, 64, 64))
+register_model_check("resnet_cifar", "depth 20, width 4, 3 classes, 2×3×16×16",
+                     lambda: models.CifarResNet(20, 3, shortcuts=True, width=4), (2, 3, 16, 16))
+register_model_check("plain_cifar", "depth 20, width 4, 3 classes, 2×3×16×16",
+                     lambda: models.CifarResNet(20, 3, shortcuts=False, width=4), (2, 3, 16, 16))
+register_model_check("highway_net", "3 highway layers of 6 units, 3 classes, 2×1×4×4",
+                     lambda: models.HighwayNet(3, in_features=16, width=6, depth=3), (2, 1, 4, 4))
+register_model_check("pyramidnet", "depth 20, alpha 12, width 4, 3 classes, 2×3×16×16",
+                     lambda: models.PyramidNet(20, 12, 3, width=4), (2, 3, 16, 16))
+_DENSENETS = {"densenet121": (32, (6, 12, 24, 16), 64), "densenet161": (48, (6, 12, 36, 24), 96),
+              "densenet169": (32, (6, 12, 32, 32), 64), "densenet201": (32, (6, 12, 48, 32), 64)}
+for _name, (_growth, _blocks, _initial) in _DENSENETS.items():
+    _small = tuple(max(1, b // 6) for b in _blocks)
+    register_model_check(
+        _name, f"growth {_growth // 8}, blocks {'-'.join(map(str, _small))}, bn_size 2, 3 classes, 2×3×64×64",
+        lambda _growth=_growth, _small=_small, _initial=_initial: models.DenseNet(
+            _growth // 8, _small, _initial // 8, bn_size=2, num_classes=3), (2, 3, 64, 64))
