@@ -94,6 +94,8 @@ from .ops import (
 from .ops import max, min  # noqa: A004  (PyTorch's names)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import nn, optim
+from . import models
+from .inspect import summary
 from .serialization import CheckpointError, load, load_safetensors, save
 
 bool = bool_  # noqa: A001  (``minitorch_cnn.bool`` as ``torch.bool``)

@@ -132,3 +132,37 @@ def test_schedules_agree(ours, theirs):
         opt_b.step()
         sched_a.step()
         sched_b.step()
+
+
+def _torchvision():
+    """torchvision, where installed. Its C++ ops are not needed for the model definitions;
+    a build whose extension does not match torch fails at import while registering them,
+    so they are not registered (the same trick as tests/fixtures/make_torchvision_layouts.py)."""
+    try:
+        import torch.library
+        register_fake = torch.library.register_fake
+        torch.library.register_fake = lambda *args, **kwargs: (lambda fn: fn)
+        try:
+            import torchvision
+        finally:
+            torch.library.register_fake = register_fake
+    except ImportError:
+        pytest.skip("torchvision is not installed")
+    return torchvision
+
+
+@pytest.mark.parametrize("name, kwargs, size", [
+    ("alexnet", {}, 96), ("vgg11_bn", {}, 64), ("googlenet", {"aux_logits": False, "init_weights": True}, 64),
+    ("inception_v3", {"aux_logits": False, "init_weights": True}, 80), ("resnet18", {}, 64),
+    ("resnext50_32x4d", {}, 64), ("densenet121", {}, 64)])
+def test_torchvision_models_give_the_same_outputs_with_the_same_weights(name, kwargs, size):
+    from minitorch_cnn import models
+
+    tv = getattr(_torchvision().models, name)(num_classes=10, **kwargs).eval()
+    ours = models.get_model(name, num_classes=10, **{k: v for k, v in kwargs.items() if k != "init_weights"}).eval()
+    ours.load_state_dict({k: mt.tensor(v.detach().numpy()) for k, v in tv.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 3, size, size)).astype(np.float32)
+    with torch.no_grad():
+        expected = tv(torch.from_numpy(x)).numpy()
+    with mt.no_grad():
+        np.testing.assert_allclose(ours(mt.tensor(x)).data, expected, rtol=1e-3, atol=1e-4)

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import minitorch_cnn as mt
 from minitorch_cnn import cli
 from minitorch_cnn.autograd import Function
@@ -71,3 +73,37 @@ def test_no_restart_where_openblas_chose_well(monkeypatch):
     monkeypatch.setattr(blas, "info", lambda: {"avx512f": True, "blas_core": "SkylakeX"})
     monkeypatch.setattr(cli.os, "execve", lambda *a: (_ for _ in ()).throw(AssertionError("restarted")))
     cli._restart_with_better_blas(["gradcheck"])
+
+
+def test_gradcheck_takes_model_names_as_arguments(capsys):
+    assert cli.main(["gradcheck", "--quiet", "highway_net", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "highway_net" in out and "lenet5" in out and "3 passed, 0 failed" in out
+
+
+def test_summary_prints_the_table(capsys):
+    assert cli.main(["summary", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "features.c1 (Conv2d)" in out and "Total params: 61,706" in out and "[1, 6, 28, 28]" in out
+    assert cli.main(["summary", "resnet_cifar", "--depth", "1", "--input", "3x16x16", "--num-classes", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "layer1 (Sequential)" in out and "layer1.0" not in out and "[1, 4]" in out
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["summary", "resnet81"], "did you mean resnet18"),
+    (["summary", "lenet5", "--input", "1xnope"], "input size"),
+    (["summary", "alexnet", "--input", "3x20x20"], "output size is too small"),
+])
+def test_summary_bad_arguments_give_one_line_and_exit_2(arguments, message, capsys):
+    assert cli.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_models_lists_every_model_with_its_count():
+    result = subprocess.run([sys.executable, "-m", "minitorch_cnn", "models", "--quiet"], capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "resnet18" in result.stdout and "11,689,512" in result.stdout and "61,706" in result.stdout
