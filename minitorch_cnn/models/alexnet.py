@@ -22,6 +22,20 @@ from ..nn import init
 from .registry import register_model
 
 
+def fully_connected_head(in_features: int, hidden: int, num_classes: int, dropout: float) -> nn.Sequential:
+    """AlexNet's classifier (ZFNet's too): two hidden layers of ``hidden`` units with
+    dropout before each, torchvision's module indices."""
+    return nn.Sequential(
+        nn.Dropout(p=dropout),
+        nn.Linear(in_features, hidden),
+        nn.ReLU(inplace=True),
+        nn.Dropout(p=dropout),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(inplace=True),
+        nn.Linear(hidden, num_classes),
+    )
+
+
 class AlexNet(nn.Module):
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, original: bool = False,
                  widths: tuple | None = None, hidden: int = 4096):
@@ -63,15 +77,7 @@ class AlexNet(nn.Module):
                 nn.MaxPool2d(kernel_size=3, stride=2),                   # → 6
             )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout),
-            nn.Linear(c5 * 6 * 6, hidden),
-            nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, num_classes),
-        )
+        self.classifier = fully_connected_head(c5 * 6 * 6, hidden, num_classes, dropout)
         if original:
             self._paper_init()
 

@@ -21,6 +21,7 @@ from .. import nn
 from ..nn import functional as F
 from ..nn import init
 from ..ops import cat
+from .initialization import initialize_
 from .registry import register_model
 
 
@@ -86,14 +87,8 @@ class DenseNet(nn.Module):
                 channels //= 2  # compression θ = 0.5
         self.features.add_module("norm5", nn.BatchNorm2d(channels))
         self.classifier = nn.Linear(channels, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                init.kaiming_normal_(m.weight)
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init.zeros_(m.bias)
+        initialize_(self, conv=lambda layer: init.kaiming_normal_(layer.weight),
+                    linear=lambda layer: init.zeros_(layer.bias))
 
     def forward(self, x):
         x = F.relu(self.features(x))

@@ -25,6 +25,7 @@ from .. import nn
 from ..nn import functional as F
 from ..nn import init
 from ..ops import cat
+from .initialization import initialize_
 from .registry import register_model
 
 GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
@@ -36,6 +37,10 @@ INCEPTION_TABLE = {
     "4d": (112, 144, 288, 32, 64, 64), "4e": (256, 160, 320, 32, 128, 128),
     "5a": (256, 160, 320, 32, 128, 128), "5b": (384, 192, 384, 48, 128, 128),
 }
+
+
+def _truncated_normal_(layer) -> None:
+    init.trunc_normal_(layer.weight, mean=0.0, std=getattr(layer, "stddev", 0.01), a=-2, b=2)
 
 
 class BasicConv2d(nn.Module):
@@ -117,12 +122,7 @@ class GoogLeNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(channels, num_classes)
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
+        initialize_(self, conv=_truncated_normal_, linear=_truncated_normal_)
 
     def forward(self, x):
         x = self.maxpool1(self.conv1(x))

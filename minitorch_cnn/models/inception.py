@@ -29,9 +29,14 @@ from ..nn import functional as F
 from ..nn import init
 from ..ops import cat
 from .googlenet import BasicConv2d
+from .initialization import initialize_
 from .registry import register_model
 
 InceptionOutputs = namedtuple("InceptionOutputs", ["logits", "aux_logits"])
+
+
+def _truncated_normal_(layer) -> None:
+    init.trunc_normal_(layer.weight, mean=0.0, std=getattr(layer, "stddev", 0.1), a=-2, b=2)
 
 
 class InceptionA(nn.Module):
@@ -182,12 +187,7 @@ class Inception3(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(self.Mixed_7c.out_channels, num_classes)
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                init.trunc_normal_(m.weight, mean=0.0, std=getattr(m, "stddev", 0.1), a=-2, b=2)
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
+        initialize_(self, conv=_truncated_normal_, linear=_truncated_normal_)
 
     def forward(self, x):
         for layer in (self.Conv2d_1a_3x3, self.Conv2d_2a_3x3, self.Conv2d_2b_3x3, self.maxpool1, self.Conv2d_3b_1x1,

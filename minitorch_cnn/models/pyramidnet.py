@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .. import nn
 from ..nn import functional as F
-from ..nn import init
+from .initialization import he_fan_out_, initialize_
 from .registry import register_model
 
 
@@ -59,12 +59,7 @@ class PyramidNet(nn.Module):
         self.bn_final = nn.BatchNorm2d(channels)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(channels, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
+        initialize_(self, conv=he_fan_out_)
 
     def forward(self, x):
         x = self.bn1(self.conv1(x))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from .. import nn
 from ..nn import init
+from .initialization import he_fan_out_, initialize_
 from .registry import register_model
 
 
@@ -97,12 +98,7 @@ class ResNet(nn.Module):
         self.layer4 = self._make_layer(block, base_planes * 8, layers[3], stride=2)            # conv5_x, 7
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(base_planes * 8 * block.expansion, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
+        initialize_(self, conv=he_fan_out_)
         if zero_init_residual:
             for m in self.modules():
                 if isinstance(m, Bottleneck):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .. import nn
 from ..nn import functional as F
-from ..nn import init
+from .initialization import he_fan_out_, initialize_
 from .registry import register_model
 
 
@@ -79,12 +79,7 @@ class CifarResNet(nn.Module):
         self.layer1, self.layer2, self.layer3 = stages
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(channels, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")  # the paper's He init
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
+        initialize_(self, conv=he_fan_out_)  # the paper's He init
 
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))

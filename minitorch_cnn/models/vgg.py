@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import nn
 from ..nn import init
+from .initialization import he_fan_out_, initialize_
 from .registry import register_model
 
 CONFIGS = {
@@ -37,6 +38,11 @@ def make_features(config, batch_norm: bool = False) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def _small_normal_(layer) -> None:
+    init.normal_(layer.weight, 0.0, 0.01)
+    init.zeros_(layer.bias)
+
+
 class VGG(nn.Module):
     def __init__(self, features: nn.Sequential, num_classes: int = 1000, dropout: float = 0.5, hidden: int = 4096):
         super().__init__()
@@ -52,16 +58,7 @@ class VGG(nn.Module):
             nn.Dropout(p=dropout),
             nn.Linear(hidden, num_classes),
         )
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init.normal_(m.weight, 0.0, 0.01)
-                init.zeros_(m.bias)
+        initialize_(self, conv=he_fan_out_, linear=_small_normal_)
 
     def forward(self, x):
         x = self.avgpool(self.features(x))

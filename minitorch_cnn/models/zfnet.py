@@ -14,6 +14,7 @@ dense connections in conv3–conv5.
 from __future__ import annotations
 
 from .. import nn
+from .alexnet import fully_connected_head
 from .registry import register_model
 
 
@@ -40,15 +41,7 @@ class ZFNet(nn.Module):
             nn.MaxPool2d(kernel_size=3, stride=2),                     # → 6
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout),
-            nn.Linear(c5 * 6 * 6, hidden),
-            nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, num_classes),
-        )
+        self.classifier = fully_connected_head(c5 * 6 * 6, hidden, num_classes, dropout)
 
     def forward(self, x):
         x = self.avgpool(self.features(x))
