@@ -51,7 +51,7 @@ MAC_COUNTERS = {
 def count_macs(module, inputs, output) -> int:
     """The multiply-accumulates of one call of a leaf layer (0 for layers that do none)."""
     for layer_type, counter in MAC_COUNTERS.items():
-        if type(module) is layer_type or isinstance(module, layer_type):
+        if isinstance(module, layer_type):
             return int(counter(module, inputs, output))
     return 0
 
