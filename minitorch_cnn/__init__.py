@@ -94,7 +94,7 @@ from .ops import (
 from .ops import max, min  # noqa: A004  (PyTorch's names)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import nn, optim
-from . import models
+from . import data, models
 from .inspect import summary
 from .serialization import CheckpointError, load, load_safetensors, save
 

@@ -1,0 +1,25 @@
+"""``minitorch_cnn.data``: datasets, the loader and transforms, as ``torch.utils.data``
+and ``torchvision.datasets``/``transforms``.
+
+- ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``random_split``
+- ``DataLoader``, ``default_collate``
+- ``Digits``: the UCI handwritten digits shipped in the package (no download)
+- ``MNIST``, ``FashionMNIST`` (IDX files), ``CIFAR10``, ``CIFAR100`` (binary files), read
+  from a directory the user fills; ``load_dataset(name, root, train)``
+- ``transforms``: per-image transforms and batch-level Mixup/CutMix
+"""
+
+from . import transforms
+from .catalog import DATASETS, dataset_names, load_dataset
+from .cifar import CIFAR10, CIFAR100
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .digits import Digits
+from .files_check import DatasetFileError
+from .images import ImageDataset
+from .loader import DataLoader, default_collate
+from .mnist import MNIST, FashionMNIST, read_idx
+from .resize import resize_bilinear
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader", "default_collate",
+           "ImageDataset", "Digits", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "read_idx", "DatasetFileError",
+           "DATASETS", "dataset_names", "load_dataset", "resize_bilinear", "transforms"]
