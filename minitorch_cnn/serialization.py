@@ -77,6 +77,13 @@ def _encode(obj, path: str, arrays: dict):
                     "lists, tuples, numbers, strings and None can be saved)")
 
 
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save(obj, f) -> None:
     """Write ``obj`` (a state_dict, or nested dicts/lists of tensors and plain values) to
     the path ``f`` atomically."""
@@ -88,6 +95,7 @@ def save(obj, f) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
     try:
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; a saved file is not
         with os.fdopen(handle, "wb") as out:
             np.savez(out, **arrays)
             out.flush()

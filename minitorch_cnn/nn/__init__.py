@@ -1,7 +1,7 @@
 """``minitorch_cnn.nn``: the Module system, layers, their functional forms
 (``nn.functional``), initialisers (``nn.init``) and weight penalties, as ``torch.nn``."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
                          Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh, activation_from_name)
 from .containers import ModuleDict, ModuleList, Sequential

@@ -1,0 +1,32 @@
+"""Classification metrics on raw arrays: top-k correct counts and the confusion matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp_of
+
+
+def hard_labels(targets):
+    """Class indices from targets that are indices (N,) or probabilities (N, C) (mixup)."""
+    return targets.argmax(axis=1) if targets.ndim == 2 else targets
+
+
+def topk_correct(logits, targets, ks=(1, 5)) -> dict[int, int]:
+    """For each k, how many rows of ``logits`` (N, C) have their target among the k
+    highest scores (k is capped at C, so top-5 of a 3-class problem counts every row).
+    Ties go to the lower class index, as a stable sort orders them."""
+    xp = xp_of(logits)
+    labels = hard_labels(targets)
+    order = xp.argsort(-logits, axis=1, kind="stable")
+    hits = order == labels[:, None]
+    return {k: int(hits[:, :min(k, logits.shape[1])].any(axis=1).sum()) for k in ks}
+
+
+def confusion_matrix(predictions: np.ndarray, targets: np.ndarray, num_classes: int) -> np.ndarray:
+    """(num_classes, num_classes) counts: row = true class, column = predicted class."""
+    predictions, targets = np.asarray(predictions), np.asarray(targets)
+    if predictions.shape != targets.shape:
+        raise ValueError(f"confusion_matrix: predictions {predictions.shape} and targets {targets.shape} differ")
+    flat = targets.astype(np.int64) * num_classes + predictions.astype(np.int64)
+    return np.bincount(flat, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
