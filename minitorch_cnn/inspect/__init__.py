@@ -1,6 +1,9 @@
 """Tools for studying a model layer by layer: ``summary`` (the per-layer table of output
-shapes, parameters, multiply-accumulates and activation memory)."""
+shapes, parameters, multiply-accumulates and activation memory) and
+``activation_statistics`` (activation mean/std/zeros and gradient norms per layer)."""
 
+from .activations import INIT_SCHEMES, LayerStats, activation_statistics, reinitialize_
 from .summary import LayerRow, ModelSummary, count_macs, parse_input_size, summary
 
-__all__ = ["LayerRow", "ModelSummary", "count_macs", "parse_input_size", "summary"]
+__all__ = ["LayerRow", "ModelSummary", "count_macs", "parse_input_size", "summary", "LayerStats",
+           "activation_statistics", "reinitialize_", "INIT_SCHEMES"]
