@@ -1,0 +1,143 @@
+"""``minitorch-cnn train``: train a model of the zoo on a dataset, with a progress bar,
+per-epoch evaluation, checkpoints, a JSON-lines log and training curves."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+EXAMPLES = """examples:
+  minitorch-cnn train                                   LeNet-5 on the shipped digits (30 epochs, about 30 s)
+  minitorch-cnn train --augment --epochs 40             with random crops
+  minitorch-cnn train --data mnist --data-dir ~/data/mnist --epochs 3 --lr 0.02
+  minitorch-cnn train --model resnet_cifar --model-option depth=20 --data cifar10 --data-dir ~/data \\
+      --augment --scheduler multistep --lr 0.1 --weight-decay 1e-4 --epochs 160 --device auto
+  minitorch-cnn train --mixup 0.2 --label-smoothing 0.1
+  minitorch-cnn train --resume runs/lenet5-digits/last.npz   continue an interrupted run exactly
+
+The run's folder (--out, default runs/MODEL-DATA) receives last.npz (every epoch),
+best.npz (best test accuracy), log.jsonl and, with matplotlib, curves.png."""
+
+# the options a resumed run may change; everything else comes from the checkpoint
+RESUMABLE = ("epochs", "device")
+
+
+def _image_size(text: str) -> list[int]:
+    parts = text.lower().split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"--image-size must be N or HxW, got {text!r}") from None
+    if len(values) not in (1, 2) or min(values) < 1:
+        raise ValueError(f"--image-size must be N or HxW with positive sizes, got {text!r}")
+    return values * 2 if len(values) == 1 else values
+
+
+def _model_option(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise ValueError(f"--model-option must be KEY=VALUE (e.g. modern=true, depth=20), got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value  # a bare word is a string
+
+
+def add_parser(sub) -> None:
+    from ..data import dataset_names
+    from ..train import OPTIMIZERS, SCHEDULERS
+    from ..train.run import DEFAULTS
+
+    train = sub.add_parser("train", help="train a model on a dataset (default: LeNet-5 on the shipped digits)",
+                           epilog=EXAMPLES)
+    d = DEFAULTS
+    train.add_argument("--model", help=f"a registered model (default {d['model']}; see 'minitorch-cnn models')")
+    train.add_argument("--model-option", action="append", metavar="KEY=VALUE", default=None,
+                       help="a keyword argument of the model's constructor, repeatable (e.g. modern=true)")
+    train.add_argument("--data", choices=dataset_names(), help=f"the dataset (default {d['data']}, shipped)")
+    train.add_argument("--data-dir", help="the folder with the downloaded files (all but digits)")
+    train.add_argument("--image-size", metavar="N|HxW",
+                       help="resize images to this size (default: the data's size, or the native size of "
+                            "models built for small inputs, e.g. 32x32 for LeNet-5)")
+    train.add_argument("--epochs", type=int, help=f"number of epochs (default {d['epochs']})")
+    train.add_argument("--batch-size", type=int, help=f"mini-batch size (default {d['batch_size']})")
+    train.add_argument("--lr", type=float, help=f"learning rate (default {d['lr']})")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {d['optimizer']}")
+    train.add_argument("--momentum", type=float, help=f"SGD momentum (default {d['momentum']})")
+    train.add_argument("--weight-decay", type=float, help=f"L2 weight decay (default {d['weight_decay']})")
+    train.add_argument("--scheduler", choices=SCHEDULERS, help=f"learning-rate schedule (default {d['scheduler']})")
+    train.add_argument("--device", help="cpu, cuda, cuda:N or auto (default cpu)")
+    train.add_argument("--augment", action="store_true", default=None,
+                       help="random crops with padding (and mirroring for Fashion-MNIST and CIFAR)")
+    train.add_argument("--mixup", type=float, metavar="ALPHA", help="Mixup with Beta(ALPHA, ALPHA) (default off)")
+    train.add_argument("--cutmix", type=float, metavar="ALPHA", help="CutMix with Beta(ALPHA, ALPHA) (default off)")
+    train.add_argument("--label-smoothing", type=float, help="label smoothing of the loss (default 0)")
+    train.add_argument("--clip-grad", type=float, metavar="MAX_NORM", help="clip the gradients' joint norm")
+    train.add_argument("--seed", type=int, help=f"random seed (default {d['seed']})")
+    train.add_argument("--out", help="the run's folder (default runs/MODEL-DATA)")
+    train.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=run)
+
+
+def _config_from(args) -> dict:
+    given = {key: getattr(args, key) for key in ("model", "data", "data_dir", "epochs", "batch_size", "lr",
+                                                  "optimizer", "momentum", "weight_decay", "scheduler", "device",
+                                                  "augment", "mixup", "cutmix", "label_smoothing", "seed")
+             if getattr(args, key) is not None}
+    if args.clip_grad is not None:
+        given["clip_grad"] = args.clip_grad
+    if args.image_size is not None:
+        given["image_size"] = _image_size(args.image_size)
+    if args.model_option:
+        given["model_options"] = dict(_model_option(text) for text in args.model_option)
+    return given
+
+
+def _check(config: dict) -> None:
+    for key in ("epochs", "batch_size"):
+        if config[key] < 1:
+            raise ValueError(f"--{key.replace('_', '-')} must be at least 1, got {config[key]}")
+    for key in ("lr", "weight_decay", "momentum", "mixup", "cutmix"):
+        if config[key] < 0:
+            raise ValueError(f"--{key.replace('_', '-')} must not be negative, got {config[key]}")
+    if not 0 <= config["label_smoothing"] <= 1:
+        raise ValueError(f"--label-smoothing must be in [0, 1], got {config['label_smoothing']}")
+    if config["data"] != "digits" and config["data_dir"] is None:
+        raise ValueError(f"--data {config['data']} is read from files you download: give their folder with --data-dir")
+
+
+def run(args) -> int:
+    from ..train import load_checkpoint
+    from ..train.run import DEFAULTS, build_trainer
+
+    given = _config_from(args)
+    if args.resume:
+        saved = load_checkpoint(args.resume)
+        changed = sorted(k for k, v in given.items() if k not in RESUMABLE and saved["config"].get(k) != v)
+        if changed:
+            raise ValueError(f"--resume continues the saved run; only --epochs and --device may change, "
+                             f"not {', '.join('--' + k.replace('_', '-') for k in changed)}")
+        config = dict(saved["config"], **given)
+    else:
+        config = dict(DEFAULTS, **given)
+    _check(config)
+    out = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume
+                       else os.path.join("runs", f"{config['model']}-{config['data']}"))
+    start = time.perf_counter()
+    trainer = build_trainer(config, out_dir=out, progress=not args.quiet)
+    if args.resume:
+        trainer.resume(args.resume)
+        print(f"resumed {args.resume} after epoch {trainer.epoch}")
+    parameters = sum(p.numel() for p in trainer.model.parameters())
+    print(f"{config['model']} ({parameters:,} parameters) on {config['data']}: "
+          f"{len(trainer.train_loader.dataset):,} training and {len(trainer.test_loader.dataset):,} test images, "
+          f"{config['epochs']} epochs, {config['optimizer']} lr {config['lr']}, {config['scheduler']} schedule, "
+          f"device {trainer.train_loader.device}")
+    trainer.fit(config["epochs"])
+    last = trainer.history[-1]
+    print(f"final test accuracy {100 * last['test_top1']:.2f}% (top-5 {100 * last['test_top5']:.2f}%), best "
+          f"{100 * trainer.best['test_top1']:.2f}% at epoch {trainer.best['epoch']}; "
+          f"{time.perf_counter() - start:.1f} s; checkpoints and log in {out}")
+    return 0

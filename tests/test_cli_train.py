@@ -1,0 +1,111 @@
+"""``minitorch-cnn train``, ``eval`` and ``inspect`` run as a user runs them (subprocess):
+their output, the files they write, their one-line errors and exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minitorch_cnn import data
+
+from .data.files import write_mnist
+
+
+def _run(*arguments, cwd=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "minitorch_cnn", *arguments], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env=dict(os.environ, MINITORCH_CNN_KEEP_BLAS="1"))
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A 2-epoch default run (LeNet-5 on the shipped digits)."""
+    folder = tmp_path_factory.mktemp("run")
+    result = _run("train", "--epochs", "2", "--out", str(folder), "--quiet")
+    return folder, result
+
+
+def test_train_prints_each_epoch_and_the_final_accuracy(trained_run):
+    folder, result = trained_run
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("lenet5 (61,706 parameters) on digits: 1,442 training and 355 test images")
+    assert lines[1].startswith("epoch 1/2") and lines[2].startswith("epoch 2/2")
+    assert "final test accuracy" in lines[-1]
+    log = [json.loads(line) for line in open(folder / "log.jsonl")]
+    assert [row["epoch"] for row in log] == [1, 2]
+    assert f"{100 * log[-1]['test_top1']:.2f}%" in lines[-1]
+    assert {"last.npz", "best.npz", "log.jsonl", "curves.png"} <= set(os.listdir(folder))
+
+
+def test_eval_reports_the_checkpoint_and_its_confusion_matrix(trained_run):
+    folder, _ = trained_run
+    result = _run("eval", str(folder / "last.npz"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    log = [json.loads(line) for line in open(folder / "log.jsonl")]
+    assert f"top-1 {100 * log[-1]['test_top1']:.2f}%" in result.stdout
+    assert "confusion matrix" in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines() if line[:1].isdigit()]
+    counts = np.array([[int(v) for v in row[1:11]] for row in rows])
+    assert counts.shape == (10, 10) and counts.sum() == 355
+    assert np.trace(counts) == round(log[-1]["test_top1"] * 355)
+
+
+def test_resume_continues_and_refuses_changed_options(trained_run, tmp_path):
+    folder, _ = trained_run
+    refused = _run("train", "--resume", str(folder / "last.npz"), "--lr", "0.1", "--out", str(tmp_path))
+    assert refused.returncode == 2 and "--lr" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    resumed = _run("train", "--resume", str(folder / "last.npz"), "--epochs", "3", "--out", str(tmp_path), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed" in resumed.stdout and "epoch 3/3" in resumed.stdout and "epoch 1/3" not in resumed.stdout
+
+
+def test_inspect_shows_xavier_shrinking_and_draws_the_plot(tmp_path):
+    picture = tmp_path / "inits.png"
+    result = _run("inspect", "lenet5", "--init", "xavier", "kaiming", "--only",
+                  "Conv2d", "--plot", str(picture))
+    assert result.returncode == 0, result.stderr
+    assert "init xavier" in result.stdout and "init kaiming" in result.stdout
+    assert picture.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["train", "--epochs", "0"], "--epochs must be at least 1"),
+    (["train", "--model", "lenet6"], "did you mean lenet5"),
+    (["train", "--data", "cifar10"], "--data-dir"),
+    (["train", "--data", "cifar10", "--data-dir", "."], "missing file 'data_batch_1.bin'"),
+    (["train", "--epochs", "many"], "invalid int value"),
+    (["train", "--model-option", "modern"], "KEY=VALUE"),
+    (["train", "--device", "tpu"], "device"),
+    (["eval", "no-such.npz"], "no such file"),
+    (["eval", "README.md"], "not a readable minitorch_cnn checkpoint"),
+    (["inspect", "lenet5", "--init", "uniform"], "--init must be xavier, kaiming or normalSTD"),
+    (["nonsense"], "invalid choice"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(arguments, message):
+    result = _run(*arguments, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["train", "eval", "summary", "models", "inspect", "gradcheck"])
+def test_every_command_has_help_with_examples(command):
+    result = _run(command, "--help")
+    assert result.returncode == 0 and "example" in result.stdout
+
+
+def test_train_reads_mnist_idx_files(tmp_path):
+    """The MNIST path end to end on an IDX set the test writes: the shipped digits at 28×28
+    in MNIST's files (the real MNIST cannot be downloaded here); LeNet-5 resizes to 32×32."""
+    train, test = data.Digits(size=28), data.Digits(train=False, size=28)
+    write_mnist(str(tmp_path / "MNIST" / "raw"), train.data, train.targets.astype(np.uint8), test.data,
+                test.targets.astype(np.uint8), compress=True)
+    result = _run("train", "--data", "mnist", "--data-dir", str(tmp_path), "--epochs", "3", "--lr", "0.02",
+                  "--out", str(tmp_path / "run"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "on mnist: 1,442 training and 355 test images" in result.stdout
+    final = [json.loads(line) for line in open(tmp_path / "run" / "log.jsonl")][-1]
+    assert final["test_top1"] > 0.9
