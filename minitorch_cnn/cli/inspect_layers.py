@@ -27,8 +27,8 @@ def add_parser(sub) -> None:
     ins.add_argument("--only", default=None, metavar="TYPE", help="only layers of this type, e.g. ReLU or Conv2d")
     ins.add_argument("--train", action="store_true", help="training mode (batch statistics, dropout on)")
     ins.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    ins.add_argument("--plot", metavar="FILE.png", help="also draw the activation std and gradient norms "
-                                                         "per layer (needs matplotlib)")
+    ins.add_argument("--plot", metavar="FILE.png", help="also draw each layer's output std and the norm of the "
+                                                         "gradient reaching it (needs matplotlib)")
     ins.set_defaults(run=run)
 
 
@@ -86,10 +86,11 @@ def _plot(results: dict, model_name: str, path) -> None:
     figure, (act_axes, grad_axes) = plt.subplots(1, 2, figsize=(11, 4))
     for scheme, rows in results.items():
         act_axes.semilogy([max(r.std, 1e-30) for r in rows], "-o", markersize=3, label=scheme)
-        weighted = [(i, r.weight_grad_norm) for i, r in enumerate(rows) if r.weight_grad_norm]
-        grad_axes.semilogy([i for i, _ in weighted], [g for _, g in weighted], "-s", markersize=3, label=scheme)
+        reached = [(i, r.grad_norm) for i, r in enumerate(rows) if r.grad_norm]
+        grad_axes.semilogy([i for i, _ in reached], [g for _, g in reached], "-s", markersize=3, label=scheme)
     act_axes.set(xlabel="layer (in forward order)", ylabel="std of the output", title=f"{model_name}: activations")
-    grad_axes.set(xlabel="layer (in forward order)", ylabel="norm of the weight gradient", title="gradients")
+    grad_axes.set(xlabel="layer (in forward order)", ylabel="norm of the gradient at the output",
+                  title="gradients flowing back")
     for axes in (act_axes, grad_axes):
         axes.grid(alpha=0.3, which="both")
         axes.legend()
