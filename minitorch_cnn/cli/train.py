@@ -131,9 +131,10 @@ def run(args) -> int:
         trainer.resume(args.resume)
         print(f"resumed {args.resume} after epoch {trainer.epoch}")
     parameters = sum(p.numel() for p in trainer.model.parameters())
+    epochs = f"{config['epochs']} epoch" + ("s" if config["epochs"] != 1 else "")
     print(f"{config['model']} ({parameters:,} parameters) on {config['data']}: "
           f"{len(trainer.train_loader.dataset):,} training and {len(trainer.test_loader.dataset):,} test images, "
-          f"{config['epochs']} epochs, {config['optimizer']} lr {config['lr']}, {config['scheduler']} schedule, "
+          f"{epochs}, {config['optimizer']} lr {config['lr']}, {config['scheduler']} schedule, "
           f"device {trainer.train_loader.device}")
     trainer.fit(config["epochs"])
     last = trainer.history[-1]

@@ -14,13 +14,16 @@ def hard_labels(targets):
 
 def topk_correct(logits, targets, ks=(1, 5)) -> dict[int, int]:
     """For each k, how many rows of ``logits`` (N, C) have their target among the k
-    highest scores (k is capped at C, so top-5 of a 3-class problem counts every row).
-    Ties go to the lower class index, as a stable sort orders them."""
+    highest scores (so top-5 of a 3-class problem counts every row). Ties go to the lower
+    class index, as a stable sort orders them."""
     xp = xp_of(logits)
     labels = hard_labels(targets)
-    order = xp.argsort(-logits, axis=1, kind="stable")
-    hits = order == labels[:, None]
-    return {k: int(hits[:, :min(k, logits.shape[1])].any(axis=1).sum()) for k in ks}
+    # the target's rank: classes scoring higher, plus equal scores at lower indices (no sort,
+    # so it runs the same on NumPy and CuPy)
+    target_score = xp.take_along_axis(logits, labels[:, None], axis=1)
+    columns = xp.arange(logits.shape[1])[None, :]
+    rank = (logits > target_score).sum(axis=1) + ((logits == target_score) & (columns < labels[:, None])).sum(axis=1)
+    return {k: int((rank < k).sum()) for k in ks}
 
 
 def confusion_matrix(predictions: np.ndarray, targets: np.ndarray, num_classes: int) -> np.ndarray:

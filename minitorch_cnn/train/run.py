@@ -57,15 +57,18 @@ def image_transforms(config: dict, dataset, model_channels: int, model_size: tup
     ToTensor and Normalize with the training set's own statistics."""
     steps = []
     if dataset.channels != model_channels:
-        steps.append(T.Grayscale(num_output_channels=model_channels))
+        if dataset.channels != 1 or model_channels != 3:
+            raise ValueError(f"model {config['model']!r} takes {model_channels}-channel images, dataset "
+                             f"{config['data']!r} has {dataset.channels} channels")
+        steps.append(T.Grayscale(num_output_channels=3))
     size = config["image_size"]
     if size is None and max(model_size[1:]) <= SMALL_INPUT:
         size = list(model_size[1:])
     if size is not None and tuple(size) != tuple(dataset.data.shape[1:3]):
         steps.append(T.Resize(tuple(size)))
     mean, std = config["normalize"]["mean"], config["normalize"]["std"]
-    if model_channels != dataset.channels:  # grey statistics repeated for each channel
-        mean, std = mean[:1] * model_channels, std[:1] * model_channels
+    if model_channels != dataset.channels:  # a grey image repeated: each channel has the grey statistics
+        mean, std = mean * model_channels, std * model_channels
     finish = [T.ToTensor(), T.Normalize(mean, std)]
     augment = []
     if config["augment"]:

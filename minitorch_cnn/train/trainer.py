@@ -121,6 +121,10 @@ class Trainer:
                     images, targets = self.batch_transform(images, labels)
                 outputs = self.model(images)
                 loss = auxiliary_loss(outputs, targets, self.aux_weight, self.loss_fn)
+                loss_value = float(loss.item())
+                if not math.isfinite(loss_value):  # stop before the step spreads it into every weight
+                    raise FloatingPointError(f"the training loss became {loss_value} in epoch {self.epoch + 1}; "
+                                             "lower the learning rate (--lr) or clip gradients (--clip-grad)")
                 self.optimizer.zero_grad()
                 loss.backward()
                 if self.clip_grad_norm is not None:
@@ -129,10 +133,6 @@ class Trainer:
                 if self.scheduler is not None and self.scheduler_interval == "step":
                     self.scheduler.step()
                 batch = images.shape[0]
-                loss_value = float(loss.item())
-                if not math.isfinite(loss_value):
-                    raise FloatingPointError(f"the training loss became {loss_value} in epoch {self.epoch + 1}; "
-                                             "lower the learning rate (--lr) or clip gradients (--clip-grad)")
                 loss_sum += loss_value * batch
                 correct += topk_correct(_logits(outputs).data, targets.data, ks=(1,))[1]
                 seen += batch
@@ -183,11 +183,11 @@ class Trainer:
             self.echo(text)
 
     def _record(self, row: dict) -> None:
-        if self.out_dir is None:
-            return
         improved = "test_top1" in row and (self.best["test_top1"] is None or row["test_top1"] > self.best["test_top1"])
         if improved:
             self.best = {"epoch": row["epoch"], "test_top1": row["test_top1"]}
+        if self.out_dir is None:
+            return
         with open(os.path.join(self.out_dir, LOG_NAME), "a", encoding="utf-8") as log:
             log.write(json.dumps(row) + "\n")
         if improved:

@@ -23,6 +23,12 @@ def test_topk_correct_matches_a_loop(n, classes, seed, soft):
         assert counts[k] == expected
 
 
+def test_topk_breaks_ties_towards_the_lower_class_like_a_stable_sort():
+    logits = np.zeros((6, 6))
+    labels = np.arange(6)
+    assert topk_correct(logits, labels, ks=(1, 3, 5)) == {1: 1, 3: 3, 5: 5}
+
+
 def test_confusion_matrix_counts_pairs():
     predictions, truth = np.array([0, 2, 2, 1, 0]), np.array([0, 2, 1, 1, 2])
     matrix = confusion_matrix(predictions, truth, 3)

@@ -128,3 +128,16 @@ def test_resume_refuses_foreign_files(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(CheckpointError, match="truncated or corrupt"):
         trainer.resume(tmp_path / "junk.npz")
+
+
+def test_grey_digits_feed_a_colour_network_as_three_equal_channels():
+    trainer = build_trainer({"model": "resnet_cifar", "model_options": {"depth": 8}}, progress=False, echo=None)
+    images, labels = next(iter(trainer.test_loader))
+    assert images.shape[1:] == (3, 32, 32)
+    x = images.numpy()
+    np.testing.assert_array_equal(x[:, 0], x[:, 1])
+    np.testing.assert_array_equal(x[:, 0], x[:, 2])
+    grey = data.Digits(train=False)
+    mean, std = trainer.config["normalize"]["mean"][0], trainer.config["normalize"]["std"][0]
+    np.testing.assert_allclose(x[0, 0], (grey.data[0] / 255.0 - mean) / std, rtol=1e-5, atol=1e-5)
+    assert trainer.model(images[:2]).shape == (2, 10)
