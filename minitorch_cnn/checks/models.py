@@ -119,3 +119,23 @@ for _name, (_growth, _blocks, _initial) in _DENSENETS.items():
         _name, f"growth {_growth // 8}, blocks {'-'.join(map(str, _small))}, bn_size 2, 3 classes, 2×3×64×64",
         lambda _growth=_growth, _small=_small, _initial=_initial: models.DenseNet(
             _growth // 8, _small, _initial // 8, bn_size=2, num_classes=3), (2, 3, 64, 64))
+
+# ---------------------------------------------------------------- Model zoo II
+# 64×64 inputs leave 2×2 maps after the usual stride 32, so the last BatchNorms see 8 values
+for _name in ("squeezenet1_0", "squeezenet1_1"):
+    register_model_check(_name, "full width (no BatchNorm to starve), 3 classes, 2×3×39×39",
+                         lambda _name=_name: models.get_model(_name, num_classes=3), (2, 3, 39, 39))
+for _name in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"):
+    register_model_check(_name, "width_mult 0.25, 3 classes, 2×3×64×64",
+                         lambda _name=_name: models.get_model(_name, num_classes=3, width_mult=0.25), (2, 3, 64, 64))
+for _name in ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"):
+    # a stem of 8, the other widths ÷8 rounded down to even numbers (the split halves them)
+    _widths = (8,) + tuple(2 * (c // 16) for c in models.shufflenet.STAGE_CHANNELS[_name[-3:]][1:])
+    register_model_check(
+        _name, f"channels {'-'.join(map(str, _widths))}, repeats 2-2-2, 3 classes, 2×3×64×64",
+        lambda _widths=_widths: models.ShuffleNetV2(_widths, num_classes=3, stages_repeats=(2, 2, 2)), (2, 3, 64, 64))
+for _variant, (_width, _depth, _, _) in models.efficientnet.SCALING.items():
+    register_model_check(
+        f"efficientnet_{_variant}", f"width ×{_width}/4, depth ×{_depth}/4, 3 classes, 2×3×64×64",
+        lambda _width=_width, _depth=_depth: models.EfficientNet(_width / 4, _depth / 4, 0.2, num_classes=3),
+        (2, 3, 64, 64))

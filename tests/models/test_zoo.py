@@ -45,7 +45,7 @@ def cifar_resnet_count(depth, classes=10):
 GOOGLENET_5X5 = [(16, 32), (32, 96), (16, 48), (24, 64), (24, 64), (32, 64), (32, 128), (32, 128), (48, 128)]
 
 EXPECTED = {
-    # from the issue (torchvision 0.28 and the papers)
+    # from the issues (torchvision 0.28 and the papers); below the first block, Model zoo II
     "lenet5": 61_706, "alexnet": 61_100_840, "vgg16": 138_357_544, "vgg16_bn": 138_365_992,
     "googlenet": 13_004_888, "inception_v3": 27_161_264, "resnet18": 11_689_512, "resnet34": 21_797_672,
     "resnet50": 25_557_032, "resnet101": 44_549_160, "resnet152": 60_192_808, "resnext50_32x4d": 25_028_904,
@@ -53,6 +53,13 @@ EXPECTED = {
     # torchvision 0.28's counts for the other variants (torchvision.models.X().parameters())
     "vgg11": 132_863_336, "vgg11_bn": 132_868_840, "vgg13": 133_047_848, "vgg13_bn": 133_053_736,
     "vgg19": 143_667_240, "vgg19_bn": 143_678_248, "densenet161": 28_681_000, "densenet201": 20_013_928,
+    "mobilenet_v1": 4_231_976, "mobilenet_v2": 3_504_872, "mobilenet_v3_small": 2_542_856,
+    "shufflenet_v2_x1_0": 2_278_604, "squeezenet1_0": 1_248_424, "squeezenet1_1": 1_235_496,
+    "efficientnet_b0": 5_288_548,
+    "mobilenet_v3_large": 5_483_032, "shufflenet_v2_x0_5": 1_366_792, "shufflenet_v2_x1_5": 3_503_624,
+    "shufflenet_v2_x2_0": 7_393_996, "efficientnet_b1": 7_794_184, "efficientnet_b2": 9_109_994,
+    "efficientnet_b3": 12_233_232, "efficientnet_b4": 19_341_616, "efficientnet_b5": 30_389_784,
+    "efficientnet_b6": 43_040_704, "efficientnet_b7": 66_347_960,
     # written out layer by layer from the papers' tables
     "zfnet": (conv(3, 96, 7) + conv(96, 256, 5) + conv(256, 384, 3) + conv(384, 384, 3) + conv(384, 256, 3)
               + fc(9216, 4096) + fc(4096, 4096) + fc(4096, 1000)),
@@ -62,7 +69,7 @@ EXPECTED = {
     "pyramidnet": None,  # the paper gives 1.7M only: checked below
 }
 SLOW_FORWARD = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "resnet152",
-                "wide_resnet50_2"}
+                "wide_resnet50_2", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7"}
 
 
 def trainable(model):
