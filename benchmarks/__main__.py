@@ -1,4 +1,4 @@
-"""``python -m benchmarks conv|layers [--repeats N] [--only SUBSTRING] [--no-reference] [--no-torch]``"""
+"""``python -m benchmarks conv|layers|separable [--repeats N] [--only SUBSTRING] [--no-reference] [--no-torch]``"""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     sub = parser.add_subparsers(dest="suite", required=True)
     for name, text in (("conv", "convolution kernels vs reference vs PyTorch"),
-                       ("layers", "pooling and batch-norm kernels vs reference vs PyTorch")):
+                       ("layers", "pooling and batch-norm kernels vs reference vs PyTorch"),
+                       ("separable", "standard vs depthwise separable convolution, ours and PyTorch's")):
         suite_parser = sub.add_parser(name, help=text)
         suite_parser.add_argument("--repeats", type=int, default=9)
         suite_parser.add_argument("--only", default=None, help="only cases whose name contains this")
@@ -29,6 +30,8 @@ def main(argv=None) -> int:
 
     if args.suite == "conv":
         from . import conv as suite
+    elif args.suite == "separable":
+        from . import separable as suite
     else:
         from . import layers as suite
 

@@ -36,3 +36,16 @@ def test_flops_follow_the_convolution_formula():
     shape = conv.Shape("s", 2, 4, 8, 8, 6, 3, 2, 1, groups=2)
     out = (8 + 2 - 3) // 2 + 1
     assert shape.flops() == 2 * 2 * 6 * out * out * (4 // 2) * 9
+
+
+def test_separable_benchmark_runs_and_counts_like_the_lectures(tmp_path):
+    from benchmarks import separable
+
+    case = separable.Case("tiny", 2, 8, 16, 6)
+    rows, config = separable.run([case], repeats=2, torch=False, budget=5.0)
+    assert {(r["implementation"], r["form"]) for r in rows} == {("minitorch", "standard"), ("minitorch", "separable")}
+    assert all(r["forward_ms"] > 0 and r["forward_backward_ms"] > 0 for r in rows)
+    # the lectures' 8 -> 16 channel example, per output position: 1,152 against 200 multiply-adds
+    assert case.macs() == {"standard": 1_152 * 36, "separable": 200 * 36}
+    assert "fwd speed-up" in separable.table(rows)
+    assert separable.save(rows, config, str(tmp_path)).endswith("separable.json")

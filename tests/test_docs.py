@@ -8,7 +8,8 @@ import re
 import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
-PAGES = ["layers.md", "init.md", "losses.md", "optimizers.md", "serialization.md", "data.md", "training.md"]
+PAGES = ["layers.md", "init.md", "losses.md", "optimizers.md", "serialization.md", "data.md", "training.md",
+         "models/separable.md"]
 
 
 @pytest.mark.parametrize("page", PAGES)
