@@ -156,7 +156,8 @@ def _torchvision():
     ("inception_v3", {"aux_logits": False, "init_weights": True}, 80), ("resnet18", {}, 64),
     ("resnext50_32x4d", {}, 64), ("densenet121", {}, 64), ("squeezenet1_0", {}, 96), ("squeezenet1_1", {}, 96),
     ("mobilenet_v2", {}, 64), ("mobilenet_v3_small", {}, 64), ("mobilenet_v3_large", {}, 64),
-    ("shufflenet_v2_x0_5", {}, 64), ("efficientnet_b0", {}, 64), ("efficientnet_b5", {}, 64)])
+    ("shufflenet_v2_x0_5", {}, 64), ("efficientnet_b0", {}, 64), ("efficientnet_b5", {}, 64),
+    ("vit_b_32", {"image_size": 64}, 64)])
 def test_torchvision_models_give_the_same_outputs_with_the_same_weights(name, kwargs, size):
     from minitorch_cnn import models
 

@@ -17,6 +17,7 @@ import numpy as np
 from .. import creation as mt
 from .. import models
 from ..func import functional_call
+from ..nn import init
 from ..ops import split
 from .registry import register
 
@@ -139,3 +140,16 @@ for _variant, (_width, _depth, _, _) in models.efficientnet.SCALING.items():
         f"efficientnet_{_variant}", f"width ×{_width}/4, depth ×{_depth}/4, 3 classes, 2×3×64×64",
         lambda _width=_width, _depth=_depth: models.EfficientNet(_width / 4, _depth / 4, 0.2, num_classes=3),
         (2, 3, 64, 64))
+
+
+def _small_vit(patch: int, heads: int):
+    model = models.VisionTransformer(16, patch, 2, heads, 4 * heads, 16, num_classes=3)
+    init.normal_(model.heads.head.weight, std=0.5)  # ViT's head starts at zero, which would hide the encoder
+    return model
+
+
+for _name, (_patch, _heads) in {"vit_b_16": (4, 2), "vit_b_32": (8, 2), "vit_l_16": (4, 4),
+                                "vit_tiny_cifar": (4, 3)}.items():
+    register_model_check(
+        _name, f"16×16 images, patch {_patch}, 2 layers, {_heads} heads, width {4 * _heads}, MLP 16, random head, "
+               "3 classes", lambda _patch=_patch, _heads=_heads: _small_vit(_patch, _heads), (2, 3, 16, 16))

@@ -8,8 +8,9 @@ What is counted, and why:
   module is called twice (a shared ReLU). The total is ``model.parameters()``.
 * MACs: multiply-accumulates of the layers that do the arithmetic: convolutions
   (output elements × C_in/groups × kernel area), transposed convolutions (input elements ×
-  C_out/groups × kernel area) and fully connected layers (output elements × in_features),
-  for the whole batch. Bias additions, normalisation, activations and pooling are not
+  C_out/groups × kernel area), fully connected layers (output elements × in_features) and
+  multi-head attention (the four projections plus QKᵀ and the weighted sum of V), for the
+  whole batch. Bias additions, normalisation, activations and pooling are not
   included, as in the papers' counts. Containers add up the MACs of what runs inside them.
 * Activation memory: the bytes of each layer's output; the total adds the leaf layers
   only, so nothing is counted twice. This is what a training step keeps for backward.
@@ -40,11 +41,23 @@ def _linear_macs(module, inputs, output):
     return output.numel() * module.in_features
 
 
-# Layer type -> MACs of one call; later families add theirs (attention) here.
+def _attention_macs(module, inputs, output):
+    """Q, K and V projections, the scores QKᵀ, the weighted sum of V and the output
+    projection (the count behind torchvision's ViT GFLOPS)."""
+    query, key = inputs[0], inputs[1]
+    batch_axis = 0 if module.batch_first else 1
+    batch, embed = query.shape[batch_axis], module.embed_dim
+    queries, keys = query.shape[1 - batch_axis], key.shape[1 - batch_axis]
+    projections = (2 * queries + 2 * keys) * embed * embed
+    return batch * (projections + 2 * queries * keys * embed)
+
+
+# Layer type -> MACs of one call. A type listed here counts as a leaf even if it has
+# children: MultiheadAttention applies its out_proj's weights itself, so the child never runs.
 MAC_COUNTERS = {
     nn.Conv1d: _conv_macs, nn.Conv2d: _conv_macs,
     nn.ConvTranspose1d: _conv_transpose_macs, nn.ConvTranspose2d: _conv_transpose_macs,
-    nn.Linear: _linear_macs,
+    nn.Linear: _linear_macs, nn.MultiheadAttention: _attention_macs,
 }
 
 
@@ -190,7 +203,7 @@ def summary(model, input_size=None, *, input=None, batch_size: int = 1, depth: i
 
     def before(module, inputs):
         name = names.get(id(module), "?")
-        is_leaf = not any(True for _ in module.children())
+        is_leaf = not any(True for _ in module.children()) or isinstance(module, tuple(MAC_COUNTERS))
         depth = 0 if module is model else name.count(".") + 1
         row = LayerRow(name, type(module).__name__, depth, is_leaf)
         if id(module) not in seen:

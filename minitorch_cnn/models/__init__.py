@@ -27,6 +27,7 @@ from .shufflenet import (ShuffleNetV2, ShuffleUnit, shufflenet_v2_x0_5, shufflen
 from .squeezenet import Fire, SqueezeNet, squeezenet1_0, squeezenet1_1
 from .resnet_cifar import BuildingBlock, CifarResNet, ZeroPadShortcut, plain_cifar, resnet_cifar
 from .vgg import VGG, make_features, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .vit import Encoder, EncoderBlock, MLPBlock, VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_tiny_cifar
 from .zfnet import ZFNet, zfnet
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -101,3 +101,27 @@ def test_bad_arguments():
     assert parse_input_size("3x224x224") == parse_input_size("3,224,224") == (3, 224, 224)
     with pytest.raises(ValueError, match="'3xa'"):
         parse_input_size("3xa")
+
+
+def test_attention_macs_count_projections_and_both_products():
+    tokens, embed, batch = 5, 8, 3
+    layer = nn.MultiheadAttention(embed, 2, batch_first=True)
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = layer
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    table = mt.summary(SelfAttention(), (tokens, embed), batch_size=batch)
+    q_k_v_out = 4 * tokens * embed * embed
+    scores_and_mix = 2 * tokens * tokens * embed
+    assert table.total_macs == batch * (q_k_v_out + scores_and_mix)
+    assert [r.name for r in table.rows if r.is_leaf] == ["attention"]  # out_proj never runs on its own
+
+
+def test_vit_macs_equal_torchvisions_published_gflops():
+    assert round(mt.summary(models.vit_b_16(), (3, 224, 224)).total_macs / 1e9, 2) == 17.56
+    assert round(mt.summary(models.vit_b_32(), (3, 224, 224)).total_macs / 1e9, 2) == 4.41

@@ -60,6 +60,11 @@ EXPECTED = {
     "shufflenet_v2_x2_0": 7_393_996, "efficientnet_b1": 7_794_184, "efficientnet_b2": 9_109_994,
     "efficientnet_b3": 12_233_232, "efficientnet_b4": 19_341_616, "efficientnet_b5": 30_389_784,
     "efficientnet_b6": 43_040_704, "efficientnet_b7": 66_347_960,
+    "vit_b_16": 86_567_656, "vit_b_32": 88_224_232, "vit_l_16": 304_326_632,
+    # DeiT-Tiny's encoder on 65 tokens: patch embedding, class token, positions, 12 blocks, final LN, head
+    "vit_tiny_cifar": (conv(3, 192, 4) + 192 + 65 * 192
+                       + 12 * (4 * 192 + 3 * 192 * 192 + 3 * 192 + fc(192, 192) + fc(192, 768) + fc(768, 192))
+                       + 2 * 192 + fc(192, 10)),
     # written out layer by layer from the papers' tables
     "zfnet": (conv(3, 96, 7) + conv(96, 256, 5) + conv(256, 384, 3) + conv(384, 384, 3) + conv(384, 256, 3)
               + fc(9216, 4096) + fc(4096, 4096) + fc(4096, 1000)),
@@ -69,7 +74,7 @@ EXPECTED = {
     "pyramidnet": None,  # the paper gives 1.7M only: checked below
 }
 SLOW_FORWARD = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "resnet152",
-                "wide_resnet50_2", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7"}
+                "wide_resnet50_2", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "vit_l_16"}
 
 
 def trainable(model):
