@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import creation as mt
-from .. import models
+from .. import models, nn
 from ..func import functional_call
 from ..nn import init
 from ..ops import split
@@ -153,3 +153,22 @@ for _name, (_patch, _heads) in {"vit_b_16": (4, 2), "vit_b_32": (8, 2), "vit_l_1
     register_model_check(
         _name, f"16×16 images, patch {_patch}, 2 layers, {_heads} heads, width {4 * _heads}, MLP 16, random head, "
                "3 classes", lambda _patch=_patch, _heads=_heads: _small_vit(_patch, _heads), (2, 3, 16, 16))
+
+
+def _small_fcn(stride: int):
+    model = models.FCN(3, stride, width_divisor=32)
+    for layer in model.modules():  # FCN's scoring layers start at zero, which would hide the backbone
+        if isinstance(layer, nn.Conv2d) and layer.out_channels == 3:
+            init.normal_(layer.weight, std=0.5)
+    return model
+
+
+for _stride in (32, 16, 8):
+    register_model_check(f"fcn{_stride}s", "widths ÷32, random scoring layers, 3 classes, 2×3×16×16",
+                         lambda _stride=_stride: _small_fcn(_stride), (2, 3, 16, 16))
+register_model_check("unet", "padding=True, base width 2, 3 classes, 2×1×16×16",
+                     lambda: models.UNet(1, 3, padding=True, base_width=2), (2, 1, 16, 16))
+register_model_check("unet", "unpadded (the paper's), base width 2, 2×1×188×188 → 2×2×4×4",
+                     lambda: models.UNet(1, 2, padding=False, base_width=2), (2, 1, 188, 188))
+register_model_check("conv_autoencoder", "widths 4-8, 2×1×8×8",
+                     lambda: models.ConvAutoencoder(1, (4, 8)), (2, 1, 8, 8))

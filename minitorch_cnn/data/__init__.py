@@ -7,6 +7,7 @@ and ``torchvision.datasets``/``transforms``.
 - ``MNIST``, ``FashionMNIST`` (IDX files), ``CIFAR10``, ``CIFAR100`` (binary files), read
   from a directory the user fills; ``load_dataset(name, root, train)``
 - ``transforms``: per-image transforms and batch-level Mixup/CutMix
+- ``Shapes``: a synthetic segmentation set (squares and discs), generated from a seed
 """
 
 from . import transforms
@@ -19,7 +20,8 @@ from .images import ImageDataset
 from .loader import DataLoader, default_collate
 from .mnist import MNIST, FashionMNIST, read_idx
 from .resize import resize_bilinear
+from .shapes import Shapes
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader", "default_collate",
            "ImageDataset", "Digits", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "read_idx", "DatasetFileError",
-           "DATASETS", "dataset_names", "load_dataset", "resize_bilinear", "transforms"]
+           "DATASETS", "dataset_names", "load_dataset", "resize_bilinear", "transforms", "Shapes"]

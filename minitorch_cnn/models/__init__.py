@@ -6,9 +6,12 @@ families' auxiliary classifiers share torchvision's name ``InceptionAux``: they 
 ``models.googlenet.InceptionAux`` and ``models.inception.InceptionAux``.)"""
 
 from .alexnet import AlexNet, alexnet
+from .autoencoder import ConvAutoencoder, conv_autoencoder
 from .efficientnet import (EfficientNet, MBConv, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3,
                            efficientnet_b4, efficientnet_b5, efficientnet_b6, efficientnet_b7)
 from .densenet import DenseBlock, DenseLayer, DenseNet, Transition, densenet121, densenet161, densenet169, densenet201
+from .ensemble import Ensemble
+from .fcn import FCN, VGG16Features, fcn8s, fcn16s, fcn32s
 from .googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, auxiliary_loss, googlenet
 from .highway import HighwayLayer, HighwayNet, highway_net
 from .inception import (Inception3, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE, InceptionOutputs,
@@ -27,6 +30,7 @@ from .shufflenet import (ShuffleNetV2, ShuffleUnit, shufflenet_v2_x0_5, shufflen
 from .squeezenet import Fire, SqueezeNet, squeezenet1_0, squeezenet1_1
 from .resnet_cifar import BuildingBlock, CifarResNet, ZeroPadShortcut, plain_cifar, resnet_cifar
 from .vgg import VGG, make_features, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .unet import DoubleConv, Down, UNet, Up, unet
 from .vit import Encoder, EncoderBlock, MLPBlock, VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_tiny_cifar
 from .zfnet import ZFNet, zfnet
 

@@ -48,7 +48,9 @@ def _bar(loader, description, progress):
 def evaluate(model, loader, confusion: bool = False, progress: bool = False) -> dict:
     """Mean cross-entropy, top-1 and top-5 accuracy of ``model`` on ``loader`` in
     evaluation mode (and the confusion matrix, rows = true class, with ``confusion=True``).
-    The model's mode is restored afterwards."""
+    For dense prediction (logits (N, C, H, W), labels (N, H, W)) every pixel counts: top-1
+    is the pixel accuracy. ``samples`` is the number of labels counted. The model's mode is
+    restored afterwards."""
     was_training = model.training
     model.eval()
     loss_sum, hits, seen = 0.0, {1: 0, 5: 0}, 0
@@ -60,11 +62,11 @@ def evaluate(model, loader, confusion: bool = False, progress: bool = False) -> 
                 loss_sum += float(F.cross_entropy(logits, labels, reduction="sum").item())
                 for k, count in topk_correct(logits.data, labels.data, ks=(1, 5)).items():
                     hits[k] += count
-                seen += images.shape[0]
+                seen += labels.numel()  # images, or pixels for dense prediction
                 if confusion:
                     classes = logits.shape[1]
-                    predictions.append(_host(logits.data.argmax(axis=1)))
-                    truths.append(_host(hard_labels(labels.data)))
+                    predictions.append(_host(logits.data.argmax(axis=1)).ravel())
+                    truths.append(_host(hard_labels(labels.data, logits.ndim)).ravel())
                 bar.update(images.shape[0])
     finally:
         model.train(was_training)
@@ -111,7 +113,7 @@ class Trainer:
     def train_epoch(self, total_epochs: int | None = None) -> dict:
         """One pass over the training data; returns the mean loss, top-1 accuracy and throughput."""
         self.model.train()
-        loss_sum, correct, seen = 0.0, 0, 0
+        loss_sum, correct, seen, images_seen = 0.0, 0, 0, 0
         start = time.perf_counter()
         label = f"epoch {self.epoch + 1}" + (f"/{total_epochs}" if total_epochs else "")
         with _bar(self.train_loader, label, self.progress) as bar:
@@ -132,15 +134,16 @@ class Trainer:
                 self.optimizer.step()
                 if self.scheduler is not None and self.scheduler_interval == "step":
                     self.scheduler.step()
-                batch = images.shape[0]
-                loss_sum += loss_value * batch
+                counted = labels.numel()  # images, or pixels for dense prediction
+                loss_sum += loss_value * counted
                 correct += topk_correct(_logits(outputs).data, targets.data, ks=(1,))[1]
-                seen += batch
-                bar.update(batch)
+                seen += counted
+                images_seen += images.shape[0]
+                bar.update(images.shape[0])
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{100 * correct / seen:.2f}%")
         seconds = time.perf_counter() - start
         return {"train_loss": loss_sum / seen, "train_top1": correct / seen, "train_seconds": seconds,
-                "samples_per_second": seen / seconds}
+                "samples_per_second": images_seen / seconds}
 
     def evaluate(self, loader, confusion: bool = False) -> dict:
         """``evaluate(self.model, loader)`` with this trainer's progress setting."""
