@@ -172,3 +172,8 @@ register_model_check("unet", "unpadded (the paper's), base width 2, 2×1×188×1
                      lambda: models.UNet(1, 2, padding=False, base_width=2), (2, 1, 188, 188))
 register_model_check("conv_autoencoder", "widths 4-8, 2×1×8×8",
                      lambda: models.ConvAutoencoder(1, (4, 8)), (2, 1, 8, 8))
+register_model_check("xception", "widths ÷16 (stem 4-8, flows 8-16-48 / 64-96-128), 1 middle module, 3 classes, "
+                                 "2×3×64×64",
+                     lambda: models.Xception(3, middle_blocks=1, widths=(4, 8, 8, 16, 48, 64, 96, 128)), (2, 3, 64, 64))
+register_model_check("inception_resnet_v2", "full width, one block of each kind, 3 classes, 2×3×107×107 (2×2 at the end)",
+                     lambda: models.InceptionResNetV2(3, repeats=(1, 1, 1)), (2, 3, 107, 107))

@@ -16,6 +16,8 @@ from .googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, auxi
 from .highway import HighwayLayer, HighwayNet, highway_net
 from .inception import (Inception3, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE, InceptionOutputs,
                         inception_v3)
+from .inception_resnet import (Block8, Block17, Block35, InceptionResNetV2, ReductionA, ReductionB,
+                               inception_resnet_v2)
 from .lenet import LeNet5, lenet5
 from .mobile_blocks import ConvNormActivation, SqueezeExcitation, make_divisible
 from .mobilenet import DepthwiseSeparable, InvertedResidual, MobileNetV1, MobileNetV2, mobilenet_v1, mobilenet_v2
@@ -32,6 +34,7 @@ from .resnet_cifar import BuildingBlock, CifarResNet, ZeroPadShortcut, plain_cif
 from .vgg import VGG, make_features, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 from .unet import DoubleConv, Down, UNet, Up, unet
 from .vit import Encoder, EncoderBlock, MLPBlock, VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_tiny_cifar
+from .xception import SeparableConv2d, Xception, XceptionBlock, xception
 from .zfnet import ZFNet, zfnet
 
 __all__ = [name for name in dir() if not name.startswith("_")]
