@@ -177,3 +177,6 @@ register_model_check("xception", "widths ÷16 (stem 4-8, flows 8-16-48 / 64-96-1
                      lambda: models.Xception(3, middle_blocks=1, widths=(4, 8, 8, 16, 48, 64, 96, 128)), (2, 3, 64, 64))
 register_model_check("inception_resnet_v2", "full width, one block of each kind, 3 classes, 2×3×107×107 (2×2 at the end)",
                      lambda: models.InceptionResNetV2(3, repeats=(1, 1, 1)), (2, 3, 107, 107))
+register_model_check("nasnet_a_mobile", "1 Normal cell per stack, penultimate 192 (cells of 2-4-8-16-32 filters), "
+                                        "stem 8, 3 classes, 2×3×64×64",
+                     lambda: models.NASNetA(3, num_normal=1, penultimate_filters=192, stem_filters=8), (2, 3, 64, 64))

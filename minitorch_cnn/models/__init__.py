@@ -22,6 +22,7 @@ from .lenet import LeNet5, lenet5
 from .mobile_blocks import ConvNormActivation, SqueezeExcitation, make_divisible
 from .mobilenet import DepthwiseSeparable, InvertedResidual, MobileNetV1, MobileNetV2, mobilenet_v1, mobilenet_v2
 from .mobilenet_v3 import InvertedResidualV3, MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
+from .nasnet import FactorizedReduce, NASNetA, NormalCell, ReductionCell, SeparableStack, nasnet_a_mobile
 from .nin import MlpConv, NiN, nin
 from .pyramidnet import PyramidBlock, PyramidNet, pyramidnet
 from .registry import get_model, list_models, model_entry, register_model

@@ -65,7 +65,7 @@ EXPECTED = {
     "vit_tiny_cifar": (conv(3, 192, 4) + 192 + 65 * 192
                        + 12 * (4 * 192 + 3 * 192 * 192 + 3 * 192 + fc(192, 192) + fc(192, 768) + fc(768, 192))
                        + 2 * 192 + fc(192, 10)),
-    "xception": 22_855_952, "inception_resnet_v2": 55_813_192,
+    "xception": 22_855_952, "inception_resnet_v2": 55_813_192, "nasnet_a_mobile": 5_289_978,
     "unet": 31_030_658,
     "fcn32s": None, "fcn16s": None, "fcn8s": None,  # checked layer by layer below
     "conv_autoencoder": conv(1, 16, 3) + conv(16, 32, 3) + conv(32, 16, 3) + conv(16, 1, 3),
@@ -128,13 +128,14 @@ def test_forward_of_the_largest_models(name):
 
 def test_keras_counts_of_the_batch_norm_statistics():
     """Keras counts BatchNorm's moving mean and variance as non-trainable parameters: its totals
-    are 22,910,480 for Xception and 55,873,736 for Inception-ResNet-v2."""
+    are 22,910,480 for Xception, 55,873,736 for Inception-ResNet-v2 and 5,326,716 for NASNet-A Mobile."""
     def running(model):
         return sum(b.numel() for name, b in model.named_buffers() if "running" in name)
     assert trainable(models.xception()) + running(models.xception()) == 22_910_480
     irv2 = models.inception_resnet_v2()
     assert trainable(irv2) + running(irv2) == 55_873_736
     assert trainable(models.inception_resnet_v2(bn_scale=True)) == 55_813_192 + running(irv2) // 2  # + every γ
+    assert trainable(models.nasnet_a_mobile()) + running(models.nasnet_a_mobile()) == 5_326_716
 
 
 def test_variant_counts():
