@@ -118,3 +118,25 @@ def test_fcn_learns_to_segment_squares_and_discs():
     Trainer(model, optim.Adam(model.parameters(), lr=3e-3), train_loader, test_loader, progress=False,
             echo=None).fit(20)
     assert evaluate(model, test_loader)["top1"] > 0.90
+
+
+def _forward_both_modes(model, x):
+    with mt.no_grad():
+        model.train()
+        trained = model(x).shape
+        model.eval()
+        return trained, model(x).shape
+
+
+def test_autoencoder_forward_at_native_size_in_both_modes():
+    assert _forward_both_modes(models.conv_autoencoder(), mt.randn(2, 1, 32, 32)) == ((2, 1, 32, 32),) * 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, size, out", [("unet", (1, 572, 572), (2, 2, 388, 388)),
+                                             ("fcn32s", (3, 224, 224), (2, 21, 224, 224)),
+                                             ("fcn16s", (3, 224, 224), (2, 21, 224, 224)),
+                                             ("fcn8s", (3, 224, 224), (2, 21, 224, 224))])
+def test_dense_models_forward_at_native_size_in_both_modes(name, size, out):
+    assert models.model_entry(name).input_size == size
+    assert _forward_both_modes(models.get_model(name), mt.randn(2, *size)) == (out, out)
