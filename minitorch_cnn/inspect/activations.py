@@ -97,7 +97,8 @@ def activation_statistics(model, inputs: Tensor, targets: Tensor | None = None) 
         outputs = model(inputs)
         logits = outputs[0] if isinstance(outputs, tuple) else outputs
         if targets is None:
-            targets = randint(0, logits.shape[1], (logits.shape[0],), device=logits.device)
+            # one label per image, or per pixel for a dense-prediction model
+            targets = randint(0, logits.shape[1], (logits.shape[0], *logits.shape[2:]), device=logits.device)
         F.cross_entropy(logits, targets).backward()
     finally:
         for handle in handles:
