@@ -81,29 +81,19 @@ class ShuffleNetV2(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
-def _shufflenet(width: str, num_classes: int) -> ShuffleNetV2:
-    return ShuffleNetV2(STAGE_CHANNELS[width], num_classes)
+def _register(width: str):
+    """The registered constructor ``shufflenet_v2_x<width>(num_classes)``."""
+
+    def constructor(num_classes: int = 1000) -> ShuffleNetV2:
+        return ShuffleNetV2(STAGE_CHANNELS[width], num_classes)
+
+    constructor.__name__ = constructor.__qualname__ = f"shufflenet_v2_x{width}"
+    constructor.__doc__ = (f"ShuffleNet v2 at {width.replace('_', '.')}× width: stages of "
+                           f"{'-'.join(map(str, STAGE_CHANNELS[width][1:4]))} channels.")
+    return register_model(input_size=(3, 224, 224))(constructor)
 
 
-@register_model(input_size=(3, 224, 224))
-def shufflenet_v2_x0_5(num_classes: int = 1000) -> ShuffleNetV2:
-    """ShuffleNet v2 at 0.5× width."""
-    return _shufflenet("0_5", num_classes)
-
-
-@register_model(input_size=(3, 224, 224))
-def shufflenet_v2_x1_0(num_classes: int = 1000) -> ShuffleNetV2:
-    """ShuffleNet v2 at 1× width (2,278,604 parameters)."""
-    return _shufflenet("1_0", num_classes)
-
-
-@register_model(input_size=(3, 224, 224))
-def shufflenet_v2_x1_5(num_classes: int = 1000) -> ShuffleNetV2:
-    """ShuffleNet v2 at 1.5× width."""
-    return _shufflenet("1_5", num_classes)
-
-
-@register_model(input_size=(3, 224, 224))
-def shufflenet_v2_x2_0(num_classes: int = 1000) -> ShuffleNetV2:
-    """ShuffleNet v2 at 2× width (a 2048-channel conv5)."""
-    return _shufflenet("2_0", num_classes)
+shufflenet_v2_x0_5 = _register("0_5")
+shufflenet_v2_x1_0 = _register("1_0")
+shufflenet_v2_x1_5 = _register("1_5")
+shufflenet_v2_x2_0 = _register("2_0")

@@ -99,25 +99,28 @@ class VisionTransformer(nn.Module):
         return self.heads(self.encoder(tokens)[:, 0])
 
 
-@register_model(input_size=(3, 224, 224))
-def vit_b_16(num_classes: int = 1000, dropout: float = 0.0, image_size: int = 224) -> VisionTransformer:
-    """ViT-Base, 16×16 patches: 12 layers, 12 heads, width 768, MLP 3072 (86,567,656 parameters)."""
-    return VisionTransformer(image_size, 16, 12, 12, 768, 3072, dropout, num_classes=num_classes)
+# Table 1 of the paper (and DeiT-Tiny for CIFAR): patch, layers, heads, width, MLP width, image size, classes
+VARIANTS = {
+    "vit_b_16": (16, 12, 12, 768, 3072, 224, 1000, "ViT-Base, 16×16 patches (86,567,656 parameters)"),
+    "vit_b_32": (32, 12, 12, 768, 3072, 224, 1000, "ViT-Base, 32×32 patches (49 tokens + the class token)"),
+    "vit_l_16": (16, 24, 16, 1024, 4096, 224, 1000, "ViT-Large, 16×16 patches"),
+    "vit_tiny_cifar": (4, 12, 3, 192, 768, 32, 10, "DeiT-Tiny's encoder on 4×4 patches of 32×32 images (64 tokens)"),
+}
 
 
-@register_model(input_size=(3, 224, 224))
-def vit_b_32(num_classes: int = 1000, dropout: float = 0.0, image_size: int = 224) -> VisionTransformer:
-    """ViT-Base, 32×32 patches (49 tokens + the class token)."""
-    return VisionTransformer(image_size, 32, 12, 12, 768, 3072, dropout, num_classes=num_classes)
+def _register(name: str):
+    """The registered constructor ``name(num_classes, dropout, image_size)`` of one variant."""
+    patch, layers, heads, width, mlp, size, classes, description = VARIANTS[name]
+
+    def constructor(num_classes: int = classes, dropout: float = 0.0, image_size: int = size) -> VisionTransformer:
+        return VisionTransformer(image_size, patch, layers, heads, width, mlp, dropout, num_classes=num_classes)
+
+    constructor.__name__ = constructor.__qualname__ = name
+    constructor.__doc__ = f"{description}: {layers} layers, {heads} heads, width {width}, MLP {mlp}."
+    return register_model(input_size=(3, size, size))(constructor)
 
 
-@register_model(input_size=(3, 224, 224))
-def vit_l_16(num_classes: int = 1000, dropout: float = 0.0, image_size: int = 224) -> VisionTransformer:
-    """ViT-Large, 16×16 patches: 24 layers, 16 heads, width 1024, MLP 4096."""
-    return VisionTransformer(image_size, 16, 24, 16, 1024, 4096, dropout, num_classes=num_classes)
-
-
-@register_model(input_size=(3, 32, 32))
-def vit_tiny_cifar(num_classes: int = 10, dropout: float = 0.0, image_size: int = 32) -> VisionTransformer:
-    """A ViT for 32×32 images: 4×4 patches (64 tokens), DeiT-Tiny's shape (12 layers, 3 heads, width 192, MLP 768)."""
-    return VisionTransformer(image_size, 4, 12, 3, 192, 768, dropout, num_classes=num_classes)
+vit_b_16 = _register("vit_b_16")
+vit_b_32 = _register("vit_b_32")
+vit_l_16 = _register("vit_l_16")
+vit_tiny_cifar = _register("vit_tiny_cifar")
