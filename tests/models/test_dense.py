@@ -87,6 +87,19 @@ def test_ensemble_averages_logits_or_probabilities():
         models.Ensemble([a], combine="votes")
 
 
+def test_an_ensemble_evaluates_like_a_model():
+    a, b = models.lenet5(num_classes=4), models.lenet5(num_classes=4)
+    images, labels = mt.randn(6, 1, 32, 32), mt.tensor([0, 1, 2, 3, 0, 1])
+    loader = data.DataLoader(data.TensorDataset(images, labels), batch_size=4)
+    ensemble = models.Ensemble([a, b])
+    result = evaluate(ensemble, loader)
+    with mt.no_grad():
+        averaged = (a.eval()(images).numpy() + b.eval()(images).numpy()) / 2
+    assert result["top1"] == np.mean(averaged.argmax(1) == labels.numpy())
+    expected_loss = F.cross_entropy(mt.tensor(averaged), labels).item()
+    assert result["loss"] == pytest.approx(expected_loss, rel=1e-5)
+
+
 def _shapes_loaders():
     transform = T.Compose([T.ToTensor(), T.Normalize([0.3], [0.3])])
     train = data.Shapes(192, 32, seed=1, transform=transform)
