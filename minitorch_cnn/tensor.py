@@ -424,6 +424,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ops.div(other, self)
 
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
     def __pow__(self, other):
         return _ops.pow(self, other)
 
@@ -463,6 +475,9 @@ class Tensor:
     sub = _method("sub")
     mul = _method("mul")
     div = _method("div")
+    remainder = _method("remainder")
+    fmod = _method("fmod")
+    floor_divide = _method("floor_divide")
     pow = _method("pow")
     matmul = _method("matmul")
     neg = _method("neg")

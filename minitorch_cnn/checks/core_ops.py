@@ -52,6 +52,20 @@ for _op, _fn in [("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul
     register(_op, "broadcast (3, 1, 4) with (5, 1)", lambda _fn=_fn: (_fn, (_x(3, 1, 4, low=0.5), _x(5, 1, low=0.5))),
              second_order=True)
 register("maximum", "(3, 4) with (4,)", lambda: (maximum, (_x(3, 4), _x(4))))
+
+
+def _away_from_jumps():
+    """Dividend (3, 4) and divisor (4,) whose quotients sit between two integers (0.2 to 0.8
+    past one), where remainder and fmod are smooth: their jumps are at whole quotients."""
+    divisor = (mt.rand(4, dtype="float64") + 0.5) * mt.tensor([1.0, -1.0, 1.0, -1.0], dtype="float64")
+    whole = mt.randint(-3, 4, (3, 4)).double()
+    dividend = (whole + 0.2 + 0.6 * mt.rand(3, 4, dtype="float64")) * divisor
+    return dividend.detach().requires_grad_(), divisor.detach().requires_grad_()
+
+
+register("remainder", "(3, 4) % (4,), quotients away from integers", lambda: (lambda a, b: a % b, _away_from_jumps()))
+register("fmod", "(3, 4) with (4,), quotients away from integers",
+         lambda: (lambda a, b: a.fmod(b), _away_from_jumps()))
 register("where", "mask (3, 4), operands (3, 4) and (4,)",
          lambda: ((lambda a, b: where(a.detach() > 0, a, b)), (_x(3, 4), _x(4))))
 

@@ -4,7 +4,7 @@ This namespace gathers the functional forms (``ops.add``, ``ops.sum``…) that `
 methods and the top-level ``minitorch_cnn`` functions call.
 """
 
-from .arithmetic import add, div, maximum, minimum, mul, neg, pow, sub
+from .arithmetic import add, div, floor_divide, fmod, maximum, minimum, mul, neg, pow, remainder, sub
 from .common import normalize_dim, normalize_dims, result_type
 from .comparison import eq, ge, gt, le, logical_not, logical_op, lt, ne
 from .conversion import clone, to_copy

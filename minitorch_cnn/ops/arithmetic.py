@@ -1,4 +1,6 @@
-"""Broadcasting arithmetic: ``add sub mul div pow maximum minimum neg``.
+"""Broadcasting arithmetic: ``add sub mul div pow maximum minimum neg``, and the rounding
+divisions ``remainder`` (Python's ``%``: the sign of the divisor), ``fmod`` (C's: the sign
+of the dividend) and ``floor_divide`` (``//``).
 
 Each forward casts its operands to the promoted dtype (``result_type``) and computes on
 arrays; each backward is written with Tensor ops (so it can itself be differentiated) and
@@ -168,6 +170,66 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         return -grad
+
+
+class _Modulo(Function):
+    """a - b·q with q = rounded(a / b); d/da = 1 and d/db = -q (q is piecewise constant)."""
+
+    floor = True  # Remainder rounds the quotient down, Fmod towards zero
+
+    @classmethod
+    def forward(cls, ctx, a, b, dtype, xp):
+        a_arr, b_arr = as_array(a, dtype, xp), as_array(b, dtype, xp)
+        if ctx.needs_input_grad[1]:
+            ctx.quotient = (xp.floor if cls.floor else xp.trunc)(xp.true_divide(a_arr, b_arr))
+        return xp.remainder(a_arr, b_arr) if cls.floor else xp.fmod(a_arr, b_arr)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_b = -grad * constant(ctx.quotient) if ctx.needs_input_grad[1] else None
+        return grad if ctx.needs_input_grad[0] else None, grad_b, None, None
+
+
+class Remainder(_Modulo):
+    floor = True
+
+
+class Fmod(_Modulo):
+    floor = False
+
+
+def _integer_operands(a, b, dtype, xp, name):
+    """The operands as arrays; refuses bools, and integer division by zero (NumPy would
+    return 0 with a warning; PyTorch raises)."""
+    if dtype.kind == "b":
+        raise TypeError(f"{name}: not defined for bool tensors")
+    a_arr, b_arr = (as_array(v.data if isinstance(v, Tensor) else v, dtype, xp) for v in (a, b))
+    if dtype.kind in "iu" and bool((b_arr == 0).any()):
+        raise ZeroDivisionError(f"{name}: integer division by zero")
+    return a_arr, b_arr
+
+
+def _modulo(function, input, other, name):
+    a, b, dtype, xp = _prepare(input, other, name)
+    _integer_operands(a, b, dtype, xp, name)
+    return function.apply(a, b, dtype, xp)
+
+
+def remainder(input, other):
+    """Python's modulo (``a % b``): a - b·floor(a/b), with the sign of ``other``, as torch.remainder."""
+    return _modulo(Remainder, input, other, "remainder")
+
+
+def fmod(input, other):
+    """C's modulo: a - b·trunc(a/b), with the sign of ``input``, as torch.fmod."""
+    return _modulo(Fmod, input, other, "fmod")
+
+
+def floor_divide(input, other):
+    """floor(a / b) (``a // b``), as torch.floor_divide. Piecewise constant, so its result
+    does not require grad (PyTorch does not differentiate it either)."""
+    a, b, dtype, xp = _prepare(input, other, "floor_divide")
+    return Tensor._wrap(xp.floor_divide(*_integer_operands(a, b, dtype, xp, "floor_divide")))
 
 
 def add(input, other, alpha=1):

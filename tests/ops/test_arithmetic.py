@@ -1,6 +1,8 @@
 """Broadcasting arithmetic: forward against NumPy, gradients against finite differences,
 PyTorch's type promotion, and errors for bad input."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -120,3 +122,49 @@ def test_numpy_array_on_the_left_defers_to_tensor():
 def test_integer_to_negative_power_is_an_error():
     with pytest.raises(RuntimeError, match="negative integer powers"):
         mt.tensor([1, 2]) ** -1
+
+
+# ------------------------------------------------ remainder, fmod, floor_divide (% and //)
+_finite = st.floats(-50, 50, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
+
+
+@given(st.lists(st.tuples(_finite, _finite), min_size=1, max_size=6))
+def test_remainder_fmod_floor_divide_match_python(pairs):
+    a = mt.tensor([p[0] for p in pairs], dtype=mt.float64)
+    b = mt.tensor([p[1] for p in pairs], dtype=mt.float64)
+    for got, want in ((a % b, [x % y for x, y in pairs]), (mt.fmod(a, b), [math.fmod(x, y) for x, y in pairs]),
+                      (a // b, [x // y for x, y in pairs])):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+@given(st.lists(st.tuples(st.integers(-30, 30), st.integers(-9, 9).filter(bool)), min_size=1, max_size=6))
+def test_integer_remainder_and_floor_divide_match_python(pairs):
+    a, b = mt.tensor([p[0] for p in pairs]), mt.tensor([p[1] for p in pairs])
+    assert (a % b).tolist() == [x % y for x, y in pairs] and (a % b).dtype == mt.int64
+    assert (a // b).tolist() == [x // y for x, y in pairs]
+    assert (7 % b).tolist() == [7 % y for _, y in pairs]
+
+
+@given(seeds)
+def test_remainder_and_fmod_gradients(seed):
+    rng = np.random.default_rng(seed)
+    a = mt.tensor(rng.uniform(-5, 5, (3, 4)), requires_grad=True)
+    b = mt.tensor(rng.uniform(0.5, 2, (4,)) * rng.choice([-1, 1], 4), requires_grad=True)
+    # finite differences need the quotient to stay away from a jump (an integer a/b)
+    quotient = (a.detach() / b.detach()).numpy()
+    if np.min(np.abs(quotient - np.round(quotient))) < 1e-3:
+        return
+    assert mt.gradcheck(lambda x, y: x % y, (a, b))
+    assert mt.gradcheck(lambda x, y: mt.fmod(x, y), (a, b))
+    (a % b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), -np.floor(quotient).sum(0))
+
+
+def test_modulo_errors_and_floor_divide_carries_no_gradient():
+    with pytest.raises(ZeroDivisionError, match="remainder: integer division by zero"):
+        mt.arange(3) % mt.tensor([1, 0, 2])
+    with pytest.raises(ZeroDivisionError, match="floor_divide"):
+        mt.arange(3) // 0
+    with pytest.raises(TypeError, match="bool"):
+        mt.tensor([True]) % mt.tensor([True])
+    assert not (mt.randn(3, requires_grad=True) // 2.0).requires_grad
