@@ -19,8 +19,8 @@ EXAMPLES = """examples:
 The run's folder (--out, default runs/MODEL-DATA) receives last.npz (every epoch),
 best.npz (best test accuracy), log.jsonl and, with matplotlib, curves.png."""
 
-# the options a resumed run may change; everything else comes from the checkpoint
-RESUMABLE = ("epochs", "device")
+# the options a resumed run may change (the data may have moved); everything else comes from the checkpoint
+RESUMABLE = ("epochs", "device", "data_dir")
 
 
 def _image_size(text: str) -> list[int]:
@@ -117,7 +117,7 @@ def run(args) -> int:
         saved = load_checkpoint(args.resume)
         changed = sorted(k for k, v in given.items() if k not in RESUMABLE and saved["config"].get(k) != v)
         if changed:
-            raise ValueError(f"--resume continues the saved run; only --epochs and --device may change, "
+            raise ValueError(f"--resume continues the saved run; only --epochs, --device and --data-dir may change, "
                              f"not {', '.join('--' + k.replace('_', '-') for k in changed)}")
         config = dict(saved["config"], **given)
     else:

@@ -15,7 +15,7 @@ from .catalog import DATASETS, dataset_names, load_dataset
 from .cifar import CIFAR10, CIFAR100
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .digits import Digits
-from .files_check import DatasetFileError
+from .downloads import DatasetFileError
 from .images import ImageDataset
 from .loader import DataLoader, default_collate
 from .mnist import MNIST, FashionMNIST, read_idx

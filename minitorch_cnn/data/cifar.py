@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from .files_check import DatasetFileError, find_file, read_bytes
+from .downloads import DatasetFileError, find_file, read_bytes
 from .images import ImageDataset
 
 PIXELS = 3 * 32 * 32

@@ -41,8 +41,12 @@ class ImageDataset(Dataset):
         numbers ``Normalize`` takes (computed from the data, so nothing is copied from
         elsewhere)."""
         pixels = self.data.reshape(len(self.data), -1, self.channels)
-        mean = pixels.mean(axis=(0, 1), dtype=np.float64) / 255.0
-        std = np.sqrt(((pixels / 255.0 - mean) ** 2).mean(axis=(0, 1)))
+        mean = pixels.mean(axis=(0, 1), dtype=np.float64)
+        # squared deviations a few thousand images at a time: CIFAR at once would be 1.2 GB of float64
+        squares = sum(((chunk - mean) ** 2).sum(axis=(0, 1)) for chunk in
+                      (pixels[i:i + 4096].astype(np.float64) for i in range(0, len(pixels), 4096)))
+        std = np.sqrt(squares / (pixels.shape[0] * pixels.shape[1])) / 255.0
+        mean = mean / 255.0
         return mean.tolist(), std.tolist()
 
     def __repr__(self):

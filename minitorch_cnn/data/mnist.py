@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .files_check import DatasetFileError, find_file, read_bytes
+from .downloads import DatasetFileError, find_file, read_bytes
 from .images import ImageDataset
 
 IDX_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),

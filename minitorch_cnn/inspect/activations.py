@@ -76,7 +76,7 @@ def activation_statistics(model, inputs: Tensor, targets: Tensor | None = None) 
     output_grads: dict[int, float] = {}
     handles = []
 
-    def watch(name, module):
+    def watch(name):
         def hook(mod, args, output):
             out = output[0] if isinstance(output, tuple) else output
             if not isinstance(out, Tensor):
@@ -90,7 +90,7 @@ def activation_statistics(model, inputs: Tensor, targets: Tensor | None = None) 
         return hook
 
     for name, module in leaves:
-        handles.append(module.register_forward_hook(watch(name, module)))
+        handles.append(module.register_forward_hook(watch(name)))
     try:
         for p in model.parameters():
             p.grad = None

@@ -14,7 +14,7 @@ import math
 
 from .. import nn
 from ..nn import init
-from .initialization import initialize_
+from .initialization import he_fan_out_, initialize_
 from .mobile_blocks import ConvNormActivation, SqueezeExcitation, make_divisible
 from .registry import register_model
 
@@ -71,16 +71,10 @@ class EfficientNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * last_in, num_classes))
-        initialize_(self, conv=_he_fan_out, linear=_uniform_by_fan_out)
+        initialize_(self, conv=he_fan_out_, linear=_uniform_by_fan_out)
 
     def forward(self, x):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
-
-
-def _he_fan_out(layer) -> None:
-    init.kaiming_normal_(layer.weight, mode="fan_out")
-    if layer.bias is not None:
-        init.zeros_(layer.bias)
 
 
 def _uniform_by_fan_out(layer) -> None:

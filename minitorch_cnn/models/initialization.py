@@ -15,6 +15,12 @@ def he_fan_out_(layer) -> None:
         init.zeros_(layer.bias)
 
 
+def small_normal_(layer) -> None:
+    """N(0, 0.01²) weights and a zero bias: torchvision's classifier layers (VGG, MobileNet)."""
+    init.normal_(layer.weight, 0.0, 0.01)
+    init.zeros_(layer.bias)
+
+
 def initialize_(model, conv=None, linear=None) -> None:
     """``conv(layer)`` on every Conv2d, ``linear(layer)`` on every Linear (None keeps the
     layer's default init), and weight 1, bias 0 on every BatchNorm2d."""

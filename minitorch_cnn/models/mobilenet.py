@@ -17,21 +17,9 @@ stride is 1 and the widths match. ReLU6 throughout. v2 has torchvision's layout.
 from __future__ import annotations
 
 from .. import nn
-from ..nn import init
-from .initialization import initialize_
+from .initialization import he_fan_out_, initialize_, small_normal_
 from .mobile_blocks import ConvNormActivation, make_divisible
 from .registry import register_model
-
-
-def _he_fan_out(layer) -> None:
-    init.kaiming_normal_(layer.weight, mode="fan_out")
-    if layer.bias is not None:
-        init.zeros_(layer.bias)
-
-
-def _small_normal(layer) -> None:
-    init.normal_(layer.weight, 0.0, 0.01)
-    init.zeros_(layer.bias)
 
 
 class DepthwiseSeparable(nn.Module):
@@ -63,7 +51,7 @@ class MobileNetV1(nn.Module):
             channels = width(out)
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels, num_classes))
-        initialize_(self, conv=_he_fan_out, linear=_small_normal)
+        initialize_(self, conv=he_fan_out_, linear=small_normal_)
 
     def forward(self, x):
         x = self.features(x)
@@ -109,7 +97,7 @@ class MobileNetV2(nn.Module):
         layers.append(ConvNormActivation(channels, last_channel, 1, activation=nn.ReLU6))
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(last_channel, num_classes))
-        initialize_(self, conv=_he_fan_out, linear=_small_normal)
+        initialize_(self, conv=he_fan_out_, linear=small_normal_)
 
     def forward(self, x):
         return self.classifier(self.features(x).mean((2, 3)))

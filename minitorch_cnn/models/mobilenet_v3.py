@@ -12,8 +12,7 @@ it costs almost nothing. BatchNorm uses eps 1e-3 and momentum 0.01. torchvision 
 from __future__ import annotations
 
 from .. import nn
-from ..nn import init
-from .initialization import initialize_
+from .initialization import he_fan_out_, initialize_, small_normal_
 from .mobile_blocks import ConvNormActivation, SqueezeExcitation, make_divisible
 from .registry import register_model
 
@@ -68,22 +67,11 @@ class MobileNetV3(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(nn.Linear(6 * last_in, last_channel), nn.Hardswish(), nn.Dropout(dropout),
                                         nn.Linear(last_channel, num_classes))
-        initialize_(self, conv=_he_fan_out, linear=_small_normal)
-        for m in self.modules():  # the SE bottlenecks are convolutions with biases
-            if isinstance(m, nn.Conv2d) and m.bias is not None:
-                init.zeros_(m.bias)
+        initialize_(self, conv=he_fan_out_, linear=small_normal_)
 
     def forward(self, x):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
-
-def _he_fan_out(layer) -> None:
-    init.kaiming_normal_(layer.weight, mode="fan_out")
-
-
-def _small_normal(layer) -> None:
-    init.normal_(layer.weight, 0.0, 0.01)
-    init.zeros_(layer.bias)
 
 
 @register_model(input_size=(3, 224, 224))

@@ -22,6 +22,7 @@ from .. import nn
 from ..nn import functional as F
 from ..ops import cat
 from .registry import register_model
+from .xception import SeparableConv2d
 
 BN = {"eps": 1e-3, "momentum": 0.0003}
 
@@ -30,12 +31,10 @@ class SeparableStack(nn.Sequential):
     """ReLU → separable conv (stride s) → BN → ReLU → separable conv → BN: NASNet's separable op."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1):
-        pad = kernel_size // 2
-        super().__init__(
-            nn.ReLU(), nn.Conv2d(in_channels, in_channels, kernel_size, stride, pad, groups=in_channels, bias=False),
-            nn.Conv2d(in_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels, **BN),
-            nn.ReLU(), nn.Conv2d(out_channels, out_channels, kernel_size, 1, pad, groups=out_channels, bias=False),
-            nn.Conv2d(out_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels, **BN))
+        super().__init__(nn.ReLU(), SeparableConv2d(in_channels, out_channels, kernel_size, stride),
+                         nn.BatchNorm2d(out_channels, **BN),
+                         nn.ReLU(), SeparableConv2d(out_channels, out_channels, kernel_size),
+                         nn.BatchNorm2d(out_channels, **BN))
 
 
 class Squeeze(nn.Sequential):

@@ -11,8 +11,7 @@ paper, which predates it). The layout and init are torchvision's, so its weights
 from __future__ import annotations
 
 from .. import nn
-from ..nn import init
-from .initialization import he_fan_out_, initialize_
+from .initialization import he_fan_out_, initialize_, small_normal_
 from .registry import register_model
 
 CONFIGS = {
@@ -38,11 +37,6 @@ def make_features(config, batch_norm: bool = False) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def _small_normal_(layer) -> None:
-    init.normal_(layer.weight, 0.0, 0.01)
-    init.zeros_(layer.bias)
-
-
 class VGG(nn.Module):
     def __init__(self, features: nn.Sequential, num_classes: int = 1000, dropout: float = 0.5, hidden: int = 4096):
         super().__init__()
@@ -58,7 +52,7 @@ class VGG(nn.Module):
             nn.Dropout(p=dropout),
             nn.Linear(hidden, num_classes),
         )
-        initialize_(self, conv=he_fan_out_, linear=_small_normal_)
+        initialize_(self, conv=he_fan_out_, linear=small_normal_)
 
     def forward(self, x):
         x = self.avgpool(self.features(x))

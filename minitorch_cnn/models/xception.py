@@ -19,11 +19,12 @@ from .registry import register_model
 
 
 class SeparableConv2d(nn.Module):
-    """A 3×3 depthwise convolution then a 1×1 pointwise one, no bias, nothing in between."""
+    """A k×k depthwise convolution then a 1×1 pointwise one, no bias, nothing in between
+    (Keras's ``SeparableConv2D``; NASNet uses it too)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1):
         super().__init__()
-        self.depthwise = nn.Conv2d(in_channels, in_channels, kernel_size, padding=kernel_size // 2,
+        self.depthwise = nn.Conv2d(in_channels, in_channels, kernel_size, stride, padding=kernel_size // 2,
                                    groups=in_channels, bias=False)
         self.pointwise = nn.Conv2d(in_channels, out_channels, 1, bias=False)
 

@@ -198,20 +198,20 @@ class Fmod(_Modulo):
     floor = False
 
 
-def _integer_operands(a, b, dtype, xp, name):
-    """The operands as arrays; refuses bools, and integer division by zero (NumPy would
-    return 0 with a warning; PyTorch raises)."""
+def _check_divisor(b, dtype, name):
+    """Refuses bools, and integer division by zero (NumPy would return 0 with a warning;
+    PyTorch raises). Floats divide by zero to inf/nan, as in PyTorch."""
     if dtype.kind == "b":
         raise TypeError(f"{name}: not defined for bool tensors")
-    a_arr, b_arr = (as_array(v.data if isinstance(v, Tensor) else v, dtype, xp) for v in (a, b))
-    if dtype.kind in "iu" and bool((b_arr == 0).any()):
-        raise ZeroDivisionError(f"{name}: integer division by zero")
-    return a_arr, b_arr
+    if dtype.kind in "iu":
+        zero = (b.data == 0).any() if isinstance(b, Tensor) else b == 0
+        if bool(zero):
+            raise ZeroDivisionError(f"{name}: integer division by zero")
 
 
 def _modulo(function, input, other, name):
     a, b, dtype, xp = _prepare(input, other, name)
-    _integer_operands(a, b, dtype, xp, name)
+    _check_divisor(b, dtype, name)
     return function.apply(a, b, dtype, xp)
 
 
@@ -229,7 +229,9 @@ def floor_divide(input, other):
     """floor(a / b) (``a // b``), as torch.floor_divide. Piecewise constant, so its result
     does not require grad (PyTorch does not differentiate it either)."""
     a, b, dtype, xp = _prepare(input, other, "floor_divide")
-    return Tensor._wrap(xp.floor_divide(*_integer_operands(a, b, dtype, xp, "floor_divide")))
+    _check_divisor(b, dtype, "floor_divide")
+    return Tensor._wrap(xp.floor_divide(*(as_array(v.data if isinstance(v, Tensor) else v, dtype, xp)
+                                          for v in (a, b))))
 
 
 def add(input, other, alpha=1):

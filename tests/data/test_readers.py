@@ -158,3 +158,13 @@ def test_load_dataset_by_name(tmp_path):
         data.load_dataset("mnsit")
     with pytest.raises(ValueError, match="--data-dir"):
         data.load_dataset("cifar10")
+
+
+def test_channel_stats_match_numpy_over_the_whole_set(tmp_path):
+    images, labels = _cifar_arrays(3, 5000, 10)  # more than one 4096-image chunk
+    folder = tmp_path / "cifar-10-batches-bin"
+    write(str(folder / "test_batch.bin"), cifar_records(images, labels))
+    mean, std = data.CIFAR10(tmp_path, train=False).channel_stats()
+    scaled = images.astype(np.float64) / 255.0
+    np.testing.assert_allclose(mean, scaled.mean(axis=(0, 1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(std, scaled.std(axis=(0, 1, 2)), rtol=1e-10)

@@ -193,3 +193,7 @@ def test_mixing_rejects_bad_batches():
     choice = T.RandomChoice([T.Mixup(1.0, 4), T.CutMix(1.0, 4)])
     assert choice(images, labels)[1].shape == (6, 4)
     assert math.isclose(float(choice(images, labels)[1].numpy().sum()), 6.0, rel_tol=1e-5)
+
+
+def test_to_tensor_keeps_bool_masks_at_zero_and_one():
+    np.testing.assert_array_equal(T.ToTensor()(np.array([[True, False]])).numpy(), [[[1.0, 0.0]]])

@@ -18,7 +18,7 @@ class ToTensor:
         if isinstance(image, Tensor):
             raise TypeError("ToTensor: the image already is a Tensor")
         array, _ = to_chw(np.asarray(image), "ToTensor")
-        scale = 1.0 / 255.0 if array.dtype.kind in "iub" else 1.0
+        scale = 1.0 / 255.0 if array.dtype.kind in "iu" else 1.0  # bool images become 0.0 / 1.0
         return Tensor._wrap(np.ascontiguousarray(array, dtype=np.float32) * np.float32(scale))
 
     def __repr__(self):
