@@ -12,6 +12,7 @@ unless ``retain_graph=True``.
 from __future__ import annotations
 
 import heapq
+import sys
 
 from .anomaly import check_gradient, is_anomaly_enabled
 from .function import AccumulateGrad
@@ -109,12 +110,34 @@ def _run_hooks(hooks, grad):
     return grad
 
 
-def _accumulate_into_leaf(leaf, grad, create_graph):
+def _held_only_by_engine(grad, engine_references):
+    """True when nothing outside the engine can reach ``grad`` or its memory: the tensor has
+    only the ``engine_references`` of the calling frames, its array only the tensor's, and an array that
+    is a view (an NCHW view of channels-last memory, a reshape) has a base nothing else
+    holds. Then the gradient can become ``.grad`` as it is; PyTorch's AccumulateGrad
+    "steals" a gradient on the same condition (its use count)."""
+    if sys.getrefcount(grad) > engine_references + 2:  # + this parameter and getrefcount's argument
+        return False
+    data = grad.data
+    if sys.getrefcount(data) > 3:  # grad.data, the local name, the argument
+        return False
+    base = data.base
+    # numpy points every view at the array that owns the memory, so one level suffices
+    return base is None or (getattr(base, "base", None) is None and sys.getrefcount(base) <= 3)
+
+
+def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
+    """Add ``grad`` into ``leaf.grad``. ``engine_references`` counts the references to
+    ``grad`` the caller's frames hold (this function's parameter included); when given, a
+    first gradient nothing else holds becomes ``.grad`` without the copy."""
     from ..tensor import Tensor
 
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     elif leaf.grad is None:
+        if engine_references is not None and _held_only_by_engine(grad, engine_references + 1):
+            leaf.grad = Tensor._wrap(grad.data)
+            return
         # a fresh array: leaf.grad must never alias a tensor the caller still holds. order="K"
         # keeps the memory layout (convolutions return NCHW views of channels-last memory;
         # a C-order copy of those is a transposing copy, several times slower than memcpy)
@@ -183,6 +206,9 @@ def run_backward(outputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if isinstance(node, AccumulateGrad):
                 leaf = node.variable
                 grad = grads[0]
+                # the engine's only reference is now ``grad``: drop the buffer and the
+                # previous node's results, which still hold it (see below)
+                grads = buffer = results = None
                 if grad is None:
                     continue
                 if leaf._hooks:
@@ -191,7 +217,9 @@ def run_backward(outputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                         for p in targets[node][0]:
                             captured[p] = grad
                 if accumulate and (not input_list or node in targets):
-                    _accumulate_into_leaf(leaf, grad, create_graph)
+                    # references: ``grad`` here and the callee's parameter; anything else
+                    # (a hook that kept it, ``captured``, the caller's upstream) forces a copy
+                    _accumulate_into_leaf(leaf, grad, create_graph, engine_references=1)
                 continue
 
             if needed is not None and not any(n in needed for n in _children(node)):

@@ -3,6 +3,7 @@ higher-order gradients, hooks, and the version counter."""
 
 import gc
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -279,3 +280,50 @@ def test_grad_fn_and_next_functions_describe_the_graph():
     assert mul_node.name() == "MulBackward"
     assert mul_node.next_functions[0][0].name() == "AccumulateGrad"
     assert mul_node.next_functions[0][0].variable is a
+
+
+# ------------------------------------------------------------------ gradient stealing
+def test_a_fresh_gradient_becomes_grad_without_a_copy(monkeypatch):
+    """A gradient nothing else holds becomes the leaf's .grad as it is (PyTorch's
+    AccumulateGrad "steals" it): the array the pooling backward kernel returned is .grad."""
+    produced = []
+    original = mt.kernels.avg_pool2d_backward
+
+    def recording(*args, **kwargs):
+        result = original(*args, **kwargs)
+        produced.append(weakref.ref(result))  # a strong reference here would force the copy
+        return result
+
+    monkeypatch.setattr(mt.kernels, "avg_pool2d_backward", recording)
+    x = mt.randn(2, 3, 4, 4, requires_grad=True)
+    mt.nn.functional.avg_pool2d(x, 2).backward(mt.ones(2, 3, 2, 2))
+    assert len(produced) == 1 and x.grad.data is produced[0]()
+
+
+def test_the_callers_upstream_gradient_is_never_aliased():
+    x = mt.randn(2, 3, requires_grad=True)
+    upstream = mt.ones(2, 3)
+    (x + 0).backward(upstream)  # add passes the upstream gradient through unchanged
+    x.grad.data += 1
+    assert upstream.tolist() == [[1.0] * 3] * 2
+    x.grad = None
+    x.reshape(6).backward(upstream.reshape(6))  # a view of the caller's tensor
+    assert not np.shares_memory(x.grad.data, upstream.data)
+
+
+def test_a_gradient_a_hook_kept_is_copied_into_grad():
+    kept = []
+    x = mt.randn(3, requires_grad=True)
+    x.register_hook(lambda g: kept.append(g))
+    (x * 2).sum().backward()
+    x.grad.data += 1  # as an in-place optimizer step or clip_grad_ would
+    assert kept[0].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_gradient_that_is_a_view_of_shared_memory_is_copied():
+    x = mt.randn(2, 3, requires_grad=True)
+    y = mt.randn(6, requires_grad=True)
+    # both leaves receive views of the same upstream-derived array
+    (x.reshape(6) + y).backward(mt.ones(6) * 2)
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert x.grad.tolist() == [[2.0] * 3] * 2 and y.grad.tolist() == [2.0] * 6
