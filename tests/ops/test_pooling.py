@@ -217,6 +217,60 @@ def test_numba_kernels_agree_with_reference(case):
                                back["cpu"](g, *pargs, x.shape[-2:], divisor), rtol=1e-5, atol=1e-6)
 
 
+SPECIALISED_GEOMETRIES = sorted(kernels.pool_cpu.SPECIALISED["max_pool2d"])
+
+
+@pytest.mark.parametrize("kernel, stride", SPECIALISED_GEOMETRIES)
+@pytest.mark.parametrize("padding", [(0, 0), (1, 0), (0, 1), (1, 1)])
+@pytest.mark.parametrize("hw, ceil_mode", [((7, 9), True), ((8, 8), False), ((3, 5), True), ((2, 3), False)])
+def test_specialised_pool_kernels_agree_with_generic_and_reference(monkeypatch, kernel, stride, padding, hw,
+                                                                   ceil_mode):
+    """The entry points with the geometry as literal constants compute exactly what the
+    generic entry point does (the same plane function), and agree with the reference."""
+    if any(p > k // 2 for p, k in zip(padding, kernel)) or min(h + 2 * p for h, p in zip(hw, padding)) < max(kernel):
+        pytest.skip("padding over half the kernel, or kernel larger than the padded input")
+    x = np.random.default_rng(sum(hw)).standard_normal((2, 3) + hw).astype(np.float32)
+    x[1, 2, 1, 1] = np.nan
+    args = (kernel, stride, padding)
+    out_hw = F.max_pool2d(mt.tensor(x), *args, ceil_mode=ceil_mode).shape[-2:]
+    divisor = kernels.pool_reference.avg_pool2d_divisor(hw, kernel, stride, padding, out_hw, False, None)
+    g = np.random.default_rng(1).standard_normal((2, 3) + tuple(out_hw)).astype(np.float32)
+    clean = np.nan_to_num(x)
+
+    def run_all():
+        return (kernels.pool_cpu.max_pool2d(x, *args, (1, 1), out_hw),
+                kernels.pool_cpu.avg_pool2d(clean, *args, out_hw, divisor),
+                kernels.pool_cpu.avg_pool2d_backward(g, *args, hw, divisor))
+
+    (values, index), mean, adjoint = run_all()
+    monkeypatch.setattr(kernels.pool_cpu, "specialise", False)
+    (generic_values, generic_index), generic_mean, generic_adjoint = run_all()
+    np.testing.assert_array_equal(values, generic_values)
+    np.testing.assert_array_equal(index, generic_index)
+    np.testing.assert_array_equal(mean, generic_mean)
+    np.testing.assert_array_equal(adjoint, generic_adjoint)
+    ref_values, ref_index = kernels.pool_reference.max_pool2d(x, *args, (1, 1), out_hw)
+    np.testing.assert_array_equal(values, ref_values)
+    np.testing.assert_array_equal(index, ref_index)
+    np.testing.assert_allclose(mean, kernels.pool_reference.avg_pool2d(clean, *args, out_hw, divisor),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(adjoint, kernels.pool_reference.avg_pool2d_backward(g, *args, hw, divisor),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_interior_window_ranges_match_a_direct_scan():
+    for size in range(1, 9):
+        for kernel in range(1, 4):
+            for stride in range(1, 4):
+                for pad in range(0, kernel // 2 + 1):
+                    for dilation in (1, 2):
+                        out = (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 2  # one overhang
+                        inside = [i for i in range(out)
+                                  if i * stride - pad >= 0 and i * stride - pad + dilation * (kernel - 1) < size]
+                        lo, hi = kernels.pool_cpu.interior(size, out, kernel, stride, pad, dilation)
+                        assert list(range(lo, hi)) == inside, (size, kernel, stride, pad, dilation)
+
+
 def test_pooling_errors_name_the_argument():
     x = mt.randn(1, 1, 4, 4)
     with pytest.raises(ValueError, match="padding should be at most half"):
