@@ -4,6 +4,12 @@ One thread per channel, each reading its channel's N contiguous rows of L values
 Statistics accumulate in float64 (a float32 running sum over 10^5 values loses digits).
 The forward is two passes (shifted sums, then the normalised write); the backward is two
 passes (the two reductions, then dx): the fewest that the formulas allow.
+
+``fastmath`` allows only reassociation and contraction (FMA): a running sum is otherwise
+one long chain of dependent float64 adds, which neither vectorises nor pipelines; with
+them LLVM keeps several partial sums in vector lanes (forward 2-4x, backward 1.3-2x
+faster). The order is still fixed by the compiled code, so results stay bit-identical
+run to run; NaN and infinity keep their IEEE meaning (no ``nnan``/``ninf``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from numba import njit, prange
 
 from . import cpu as _cpu  # noqa: F401  (sets the workqueue threading layer first)
 
-_JIT = dict(parallel=True, cache=True, nogil=True)
+_JIT = dict(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})
 
 
 @njit(**_JIT)
@@ -60,12 +66,18 @@ def _backward(x, grad, mean, invstd, weight, dx, dweight, dbias):
         sgxhat = sgx * inv
         dbias[ch] = sg
         dweight[ch] = sgxhat
-        gamma = inv * weight[ch]
-        a = sg / count
-        bcoef = sgxhat / count * inv
+        # the elementwise pass runs in the input's dtype (16 lanes for float32, as
+        # PyTorch's): the coefficients are rounded to it through ``coef``, a scratch row
+        # of that dtype. x - mu is still formed before scaling, so no large terms cancel.
+        coef = np.empty(4, dtype=dx.dtype)
+        coef[0] = inv * weight[ch]
+        coef[1] = sg / count
+        coef[2] = sgxhat / count * inv
+        coef[3] = mu
+        gamma, a, bcoef, mu_x = coef[0], coef[1], coef[2], coef[3]
         for b in range(n):
             for k in range(length):
-                dx[b, ch, k] = gamma * (grad[b, ch, k] - a - (x[b, ch, k] - mu) * bcoef)
+                dx[b, ch, k] = gamma * (grad[b, ch, k] - a - (x[b, ch, k] - mu_x) * bcoef)
 
 
 def batch_norm_train(x, weight, bias, eps):

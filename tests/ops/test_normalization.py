@@ -138,3 +138,25 @@ def test_numba_batch_norm_kernels_agree_with_reference(shape, seed):
     back = kernels.implementations("batch_norm_backward")
     for a, c in zip(back["reference"](x, g, ref[1], ref[3], w), back["cpu"](x, g, ref[1], ref[3], w)):
         np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4)
+
+
+def test_numba_batch_norm_is_accurate_in_float32_far_from_zero():
+    """A channel at mean 1000 with unit spread: E[x²] - E[x]² summed in float32 would lose
+    the variance entirely (the kernels sum shifted values in float64), and the float32
+    elementwise passes must stay within the input's own rounding. Against the float64
+    reference."""
+    rng = np.random.default_rng(0)
+    x64 = rng.standard_normal((8, 4, 300)) + 1000.0
+    g64 = rng.standard_normal(x64.shape)
+    w64, b64 = rng.standard_normal(4), rng.standard_normal(4)
+    ref = kernels.implementations("batch_norm_train")["reference"](x64, w64, b64, 1e-5)
+    y, mean, _, invstd = kernels.implementations("batch_norm_train")["cpu"](
+        *(a.astype(np.float32) for a in (x64, w64, b64)), 1e-5)
+    # float32 cannot hold x to better than 6e-5 (its spacing at 1000), so that bounds y's error
+    np.testing.assert_allclose(y, ref[0], atol=2e-4 * np.abs(w64).max())
+    ref_back = kernels.implementations("batch_norm_backward")["reference"](x64, g64, ref[1], ref[3], w64)
+    back = kernels.implementations("batch_norm_backward")["cpu"](
+        x64.astype(np.float32), g64.astype(np.float32), mean, invstd, w64.astype(np.float32))
+    np.testing.assert_allclose(back[0], ref_back[0], atol=2e-4 * np.abs(w64).max())
+    np.testing.assert_allclose(back[1], ref_back[1], rtol=1e-3, atol=2e-2)
+    np.testing.assert_allclose(back[2], ref_back[2], rtol=1e-5, atol=1e-3)
