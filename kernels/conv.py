@@ -155,17 +155,33 @@ def _direct_weights(weight, groups):
     return _xp(weight).ascontiguousarray(w)
 
 
-def _group_minor(x, groups, padding=(0, 0, 0, 0)):
-    """NCHW (N, G*Cg, H, W) -> padded group-minor (N, Hp, Wp, Cg, G), in one copy."""
-    xp = _xp(x)
+def _group_minor(x, groups):
+    """NCHW (N, G*Cg, H, W) -> group-minor (N, H, W, Cg, G): free for a depthwise layer's
+    channels_last tensor, one copy otherwise."""
     n, c, h, w = x.shape
-    top, bottom, left, right = padding
-    source = x.reshape(n, groups, c // groups, h, w).transpose(0, 3, 4, 2, 1)
-    if not any(padding):
-        return xp.ascontiguousarray(source)
-    out = xp.zeros((n, h + top + bottom, w + left + right, c // groups, groups), dtype=x.dtype)
-    out[:, top:top + h, left:left + w] = source
-    return out
+    return _xp(x).ascontiguousarray(x.reshape(n, groups, c // groups, h, w).transpose(0, 3, 4, 2, 1))
+
+
+def tap_tables(in_size, out_size, kernel, stride, before, dilation):
+    """For one spatial axis of a convolution, two int64 tables (-1 where nothing is read):
+
+    * ``reads[o, t]``: the input position that tap t of output position o reads;
+    * ``feeds[p, t]``: the output position whose tap t reads input position p.
+    """
+    taps = np.arange(kernel) * dilation
+    reads = np.arange(out_size)[:, None] * stride - before + taps[None, :]
+    reads = np.where((reads >= 0) & (reads < in_size), reads, -1)
+    start = np.arange(in_size)[:, None] + before - taps[None, :]  # o * stride for each tap
+    feeds = start // stride
+    feeds = np.where((start >= 0) & (start % stride == 0) & (feeds < out_size), feeds, -1)
+    return reads.astype(np.int64), feeds.astype(np.int64)
+
+
+def _direct_tables(in_hw, out_hw, kernel, stride, padding, dilation):
+    """(in_rows, in_cols, out_rows, out_cols) for the direct kernels."""
+    rows = tap_tables(in_hw[0], out_hw[0], kernel[0], stride[0], padding[0], dilation[0])
+    cols = tap_tables(in_hw[1], out_hw[1], kernel[1], stride[1], padding[2], dilation[1])
+    return rows[0], cols[0], rows[1], cols[1]
 
 
 def _from_group_minor(array, channels_last):
@@ -188,7 +204,7 @@ def prepare_input(x, weight_shape, padding, groups):
     """The input as the forward and weight-gradient kernels read it (None: nothing to share)."""
     _, cg, kh, kw = weight_shape
     if _is_direct(cg, groups):
-        return _group_minor(x, groups, padding)
+        return _group_minor(x, groups)
     if _is_pointwise(kh, kw, padding):
         return None  # reads a strided slice of x, which differs per use
     return _padded_channels_last(x, padding)
@@ -210,14 +226,16 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=No
     out_w = _out_size(w, padding[2], padding[3], kw, stride[1], dilation[1])
 
     if _is_direct(cg, groups):
-        grouped = xp.empty((n, out_h, out_w, c_out // groups, groups), dtype=x.dtype)
-        xin = _group_minor(x, groups, padding) if prepared_input is None else prepared_input
-        lookup("direct_forward", x)(xin, _direct_weights(weight, groups), grouped,
-                                    stride[0], stride[1], dilation[0], dilation[1])
-        out = _from_group_minor(grouped, _is_channels_last(x))
-        if bias is not None:
-            out += bias.reshape(1, -1, 1, 1)
-        return out
+        og = c_out // groups
+        grouped = xp.empty((n, out_h, out_w, og, groups), dtype=x.dtype)
+        xin = _group_minor(x, groups) if prepared_input is None else prepared_input
+        # the bias starts each sum, in the kernels' (Og, G) order
+        bias_mg = xp.zeros((og, groups), x.dtype) if bias is None else xp.ascontiguousarray(
+            bias.reshape(groups, og).T)
+        in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+        lookup("direct_forward", x)(xin, _direct_weights(weight, groups), bias_mg, grouped,
+                                    xp.asarray(in_rows), xp.asarray(in_cols))
+        return _from_group_minor(grouped, _is_channels_last(x))
     out = xp.empty((n, out_h, out_w, c_out), dtype=x.dtype)
     if _is_pointwise(kh, kw, padding):
         xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
@@ -250,11 +268,12 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
     keep = _is_channels_last(grad_out)  # the gradient comes back in the upstream's format
 
     if _is_direct(cg, groups):
-        dxpad = xp.empty((n, hp, wp, cg, groups), dtype=grad_out.dtype)
+        dx = xp.empty((n, h, w, cg, groups), dtype=grad_out.dtype)
         gin = _group_minor(grad_out, groups) if prepared_grad is None else prepared_grad
-        lookup("direct_input_grad", grad_out)(gin, _direct_weights(weight, groups), dxpad,
-                                              stride[0], stride[1], dilation[0], dilation[1])
-        return _from_group_minor(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3]], keep)
+        _, _, out_rows, out_cols = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+        lookup("direct_input_grad", grad_out)(gin, _direct_weights(weight, groups), dx,
+                                              xp.asarray(out_rows), xp.asarray(out_cols))
+        return _from_group_minor(dx, keep)
     gy = _channels_last(grad_out) if prepared_grad is None else prepared_grad
     if _is_pointwise(kh, kw, padding):
         wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, Cg)
@@ -289,10 +308,10 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
     if _is_direct(cg, groups):
         og = c_out // groups
         partial = xp.empty((n, kh, kw, cg, og, groups), dtype=x.dtype)
-        xin = _group_minor(x, groups, padding) if prepared_input is None else prepared_input
+        xin = _group_minor(x, groups) if prepared_input is None else prepared_input
         gin = _group_minor(grad_out, groups) if prepared_grad is None else prepared_grad
-        lookup("direct_weight_grad", x)(xin, gin, partial,
-                                        stride[0], stride[1], dilation[0], dilation[1])
+        in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+        lookup("direct_weight_grad", x)(xin, gin, partial, xp.asarray(in_rows), xp.asarray(in_cols))
         # (KH, KW, Cg, Og, G) summed over images in order -> (G*Og, Cg, KH, KW)
         summed = partial.sum(axis=0).transpose(4, 3, 2, 0, 1)
         return xp.ascontiguousarray(summed).reshape(c_out, cg, kh, kw)

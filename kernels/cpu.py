@@ -88,14 +88,20 @@ def col2im(cols, xpad, stride, dilation):
 # GEMMs are tiny (K = KH*KW*Cg) and run at 1-3 GFLOP/s. These kernels loop directly, in a
 # *group-minor* channel order: channel (c, g) of group g is stored at c * G + g, so that
 # every innermost loop runs contiguously over all G groups and vectorises, whatever the
-# (small) number of channels per group. The permutation is folded into the layout copies
-# that happen anyway.
-#   x (N, Hp, Wp, Cg, G), weights (KH, KW, Cg, Og, G), output (N, OH, OW, Og, G)
+# (small) number of channels per group. For depthwise layers that order is plain
+# channels-last, so channels_last tensors need no copy at all.
+#   x (N, H, W, Cg, G), weights (KH, KW, Cg, Og, G), output (N, OH, OW, Og, G)
 # where output channel g * Og + m of group g reads input channels g * Cg .. g * Cg + Cg - 1.
+#
+# Padding is never materialised: the tap tables (see ``conv.tap_tables``) say which input
+# row/column each tap of each output row/column reads (-1: padding), and which output
+# row/column each tap of an input row/column feeds. The kernels skip the -1 taps, so no
+# zero-padded copy is made and no division or modulo runs inside the loops.
 
 
 @njit(**_JIT)
-def direct_forward(xpad, weights, out, sh, sw, dh, dw):
+def direct_forward(x, weights, bias, out, in_rows, in_cols):
+    """out[n, oh, ow] = bias + sum over taps of x * weights (bias: (Og, G))."""
     n_images, out_h, out_w, og, groups = out.shape
     kh, kw, cg = weights.shape[0], weights.shape[1], weights.shape[2]
     for row in prange(n_images * out_h):
@@ -104,48 +110,50 @@ def direct_forward(xpad, weights, out, sh, sw, dh, dw):
         for ow in range(out_w):
             for m in range(og):
                 for g in range(groups):
-                    out[n, oh, ow, m, g] = 0.0
+                    out[n, oh, ow, m, g] = bias[m, g]
             for i in range(kh):
-                ih = oh * sh + i * dh
+                ih = in_rows[oh, i]
+                if ih < 0:
+                    continue
                 for j in range(kw):
-                    iw = ow * sw + j * dw
+                    iw = in_cols[ow, j]
+                    if iw < 0:
+                        continue
                     for c in range(cg):
                         for m in range(og):
                             for g in range(groups):
-                                out[n, oh, ow, m, g] += xpad[n, ih, iw, c, g] * weights[i, j, c, m, g]
+                                out[n, oh, ow, m, g] += x[n, ih, iw, c, g] * weights[i, j, c, m, g]
 
 
 @njit(**_JIT)
-def direct_input_grad(grad_out, weights, dxpad, sh, sw, dh, dw):
+def direct_input_grad(grad_out, weights, dx, out_rows, out_cols):
     """A gather: each thread owns whole input rows, so no two threads write one element."""
-    n_images, out_h, out_w, og, groups = grad_out.shape
-    padded_h, padded_w, cg = dxpad.shape[1], dxpad.shape[2], dxpad.shape[3]
+    n_images, h, w, cg, groups = dx.shape
+    og = grad_out.shape[3]
     kh, kw = weights.shape[0], weights.shape[1]
-    for row in prange(n_images * padded_h):
-        n = row // padded_h
-        ih = row % padded_h
-        for iw in range(padded_w):
+    for row in prange(n_images * h):
+        n = row // h
+        ih = row % h
+        for iw in range(w):
             for c in range(cg):
                 for g in range(groups):
-                    dxpad[n, ih, iw, c, g] = 0.0
+                    dx[n, ih, iw, c, g] = 0.0
             for i in range(kh):
-                top = ih - i * dh
-                if top < 0 or top % sh != 0 or top // sh >= out_h:
+                oh = out_rows[ih, i]
+                if oh < 0:
                     continue
-                oh = top // sh
                 for j in range(kw):
-                    left = iw - j * dw
-                    if left < 0 or left % sw != 0 or left // sw >= out_w:
+                    ow = out_cols[iw, j]
+                    if ow < 0:
                         continue
-                    ow = left // sw
                     for c in range(cg):
                         for m in range(og):
                             for g in range(groups):
-                                dxpad[n, ih, iw, c, g] += grad_out[n, oh, ow, m, g] * weights[i, j, c, m, g]
+                                dx[n, ih, iw, c, g] += grad_out[n, oh, ow, m, g] * weights[i, j, c, m, g]
 
 
 @njit(**_JIT)
-def direct_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw):
+def direct_weight_grad(x, grad_out, partial, in_rows, in_cols):
     """partial[n] = image n's contribution (N, KH, KW, Cg, Og, G); the caller sums over n in
     a fixed order, so the result does not depend on how threads were scheduled."""
     n_images, out_h, out_w, og, groups = grad_out.shape
@@ -160,10 +168,14 @@ def direct_weight_grad(xpad, grad_out, partial, sh, sw, dh, dw):
         for oh in range(out_h):
             for ow in range(out_w):
                 for i in range(kh):
-                    ih = oh * sh + i * dh
+                    ih = in_rows[oh, i]
+                    if ih < 0:
+                        continue
                     for j in range(kw):
-                        iw = ow * sw + j * dw
+                        iw = in_cols[ow, j]
+                        if iw < 0:
+                            continue
                         for c in range(cg):
                             for m in range(og):
                                 for g in range(groups):
-                                    partial[n, i, j, c, m, g] += grad_out[n, oh, ow, m, g] * xpad[n, ih, iw, c, g]
+                                    partial[n, i, j, c, m, g] += grad_out[n, oh, ow, m, g] * x[n, ih, iw, c, g]

@@ -330,3 +330,27 @@ def test_frozen_weights_and_inputs_without_grad():
     F.conv2d(both_x, both_w, padding=1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), both_x.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), both_w.grad.numpy(), rtol=1e-12)
+
+
+def test_tap_tables_match_a_direct_scan():
+    """reads[o, t] is the input position tap t of output o reads (-1: padding), and
+    feeds[p, t] the output whose tap t reads p: checked against the definition."""
+    from minitorch_cnn.kernels.conv import tap_tables
+
+    for size in range(1, 8):
+        for kernel in range(1, 4):
+            for stride in range(1, 4):
+                for before in range(0, 3):
+                    for dilation in (1, 2):
+                        out = (size + 2 * before - dilation * (kernel - 1) - 1) // stride + 1
+                        if out < 1:
+                            continue
+                        reads, feeds = tap_tables(size, out, kernel, stride, before, dilation)
+                        for o in range(out):
+                            for t in range(kernel):
+                                p = o * stride - before + t * dilation
+                                assert reads[o, t] == (p if 0 <= p < size else -1)
+                        for p in range(size):
+                            for t in range(kernel):
+                                sources = [o for o in range(out) if o * stride - before + t * dilation == p]
+                                assert feeds[p, t] == (sources[0] if sources else -1)
