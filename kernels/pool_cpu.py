@@ -10,11 +10,11 @@ Speed comes from two things:
 * Interior windows (wholly inside the image) are split from border windows, so the
   inner loops have no bounds tests; only the border windows are clipped.
 * The work on one plane is written once, as an ``inline="always"`` function of the
-  window geometry. Thin entry points call it with the common geometries (2x2/s2, 3x3/s2,
-  3x3/s1) as literal constants, which Numba inlines, so LLVM sees fixed trip counts and
-  unrolls and vectorises the window loops: 2-3x faster than the same code with the sizes
-  as run-time values (``python -m benchmarks layers``). Every other geometry runs the
-  same function through the generic entry point.
+  window geometry. Each entry point calls it in one branch per common geometry (2x2/s2,
+  3x3/s2, 3x3/s1) with the sizes as literal constants, which Numba inlines, so LLVM sees
+  fixed trip counts and unrolls and vectorises the window loops: 2-3x faster than the
+  same code with the sizes as run-time values (``python -m benchmarks layers``). Every
+  other geometry takes the generic branch, with the sizes as run-time values.
 """
 
 from __future__ import annotations
@@ -133,128 +133,72 @@ def _avg_adjoint_plane(grad, dst, inv_divisor, kh, kw, sh, sw, ph, pw, rows, col
 
 
 # ------------------------------------------------------------------ entry points
-# Each runs one plane per iteration of prange. The specialised ones differ from the
-# generic one only in passing the geometry as literals (see the module docstring).
+# One entry point per op, one plane per iteration of prange. ``shape`` picks the geometry:
+# each branch passes it as literals (see the module docstring), so each is compiled with
+# fixed trip counts; GENERIC passes the run-time sizes. The branch is taken once per plane.
+GENERIC, K2S2, K3S2, K3S1 = 0, 1, 2, 3
+# (kernel, stride) -> shape code, for dilation 1; every other geometry is GENERIC
+SPECIALISED = {((2, 2), (2, 2)): K2S2, ((3, 3), (2, 2)): K3S2, ((3, 3), (1, 1)): K3S1}
+
+
 @njit(**_JIT)
-def _max_pool(x, out, index, kh, kw, sh, sw, ph, pw, dh, dw, rows, cols):
+def _max_pool(x, out, index, shape, kh, kw, sh, sw, ph, pw, dh, dw, rows, cols):
     n, c = x.shape[:2]
     for plane in prange(n * c):
         b, ch = plane // c, plane % c
-        _max_plane(x[b, ch], out[b, ch], index[b, ch], kh, kw, sh, sw, ph, pw, dh, dw, rows, cols)
+        src, dst, where = x[b, ch], out[b, ch], index[b, ch]
+        if shape == K2S2:
+            _max_plane(src, dst, where, 2, 2, 2, 2, ph, pw, 1, 1, rows, cols)
+        elif shape == K3S2:
+            _max_plane(src, dst, where, 3, 3, 2, 2, ph, pw, 1, 1, rows, cols)
+        elif shape == K3S1:
+            _max_plane(src, dst, where, 3, 3, 1, 1, ph, pw, 1, 1, rows, cols)
+        else:
+            _max_plane(src, dst, where, kh, kw, sh, sw, ph, pw, dh, dw, rows, cols)
 
 
 @njit(**_JIT)
-def _max_pool_2x2s2(x, out, index, ph, pw, rows, cols):
+def _avg_pool(x, out, inv_divisor, shape, kh, kw, sh, sw, ph, pw, rows, cols):
     n, c = x.shape[:2]
     for plane in prange(n * c):
         b, ch = plane // c, plane % c
-        _max_plane(x[b, ch], out[b, ch], index[b, ch], 2, 2, 2, 2, ph, pw, 1, 1, rows, cols)
+        src, dst = x[b, ch], out[b, ch]
+        if shape == K2S2:
+            _avg_plane(src, dst, inv_divisor, 2, 2, 2, 2, ph, pw, rows, cols)
+        elif shape == K3S2:
+            _avg_plane(src, dst, inv_divisor, 3, 3, 2, 2, ph, pw, rows, cols)
+        elif shape == K3S1:
+            _avg_plane(src, dst, inv_divisor, 3, 3, 1, 1, ph, pw, rows, cols)
+        else:
+            _avg_plane(src, dst, inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols)
 
 
 @njit(**_JIT)
-def _max_pool_3x3s2(x, out, index, ph, pw, rows, cols):
-    n, c = x.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _max_plane(x[b, ch], out[b, ch], index[b, ch], 3, 3, 2, 2, ph, pw, 1, 1, rows, cols)
-
-
-@njit(**_JIT)
-def _max_pool_3x3s1(x, out, index, ph, pw, rows, cols):
-    n, c = x.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _max_plane(x[b, ch], out[b, ch], index[b, ch], 3, 3, 1, 1, ph, pw, 1, 1, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_pool(x, out, inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols):
-    n, c = x.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_plane(x[b, ch], out[b, ch], inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_pool_2x2s2(x, out, inv_divisor, ph, pw, rows, cols):
-    n, c = x.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_plane(x[b, ch], out[b, ch], inv_divisor, 2, 2, 2, 2, ph, pw, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_pool_3x3s2(x, out, inv_divisor, ph, pw, rows, cols):
-    n, c = x.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_plane(x[b, ch], out[b, ch], inv_divisor, 3, 3, 2, 2, ph, pw, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_pool_3x3s1(x, out, inv_divisor, ph, pw, rows, cols):
-    n, c = x.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_plane(x[b, ch], out[b, ch], inv_divisor, 3, 3, 1, 1, ph, pw, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_adjoint(grad, out, inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols):
+def _avg_adjoint(grad, out, inv_divisor, shape, kh, kw, sh, sw, ph, pw, rows, cols):
     n, c = grad.shape[:2]
     for plane in prange(n * c):
         b, ch = plane // c, plane % c
-        _avg_adjoint_plane(grad[b, ch], out[b, ch], inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols)
+        src, dst = grad[b, ch], out[b, ch]
+        if shape == K2S2:
+            _avg_adjoint_plane(src, dst, inv_divisor, 2, 2, 2, 2, ph, pw, rows, cols)
+        elif shape == K3S2:
+            _avg_adjoint_plane(src, dst, inv_divisor, 3, 3, 2, 2, ph, pw, rows, cols)
+        elif shape == K3S1:
+            _avg_adjoint_plane(src, dst, inv_divisor, 3, 3, 1, 1, ph, pw, rows, cols)
+        else:
+            _avg_adjoint_plane(src, dst, inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols)
 
 
-@njit(**_JIT)
-def _avg_adjoint_2x2s2(grad, out, inv_divisor, ph, pw, rows, cols):
-    n, c = grad.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_adjoint_plane(grad[b, ch], out[b, ch], inv_divisor, 2, 2, 2, 2, ph, pw, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_adjoint_3x3s2(grad, out, inv_divisor, ph, pw, rows, cols):
-    n, c = grad.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_adjoint_plane(grad[b, ch], out[b, ch], inv_divisor, 3, 3, 2, 2, ph, pw, rows, cols)
-
-
-@njit(**_JIT)
-def _avg_adjoint_3x3s1(grad, out, inv_divisor, ph, pw, rows, cols):
-    n, c = grad.shape[:2]
-    for plane in prange(n * c):
-        b, ch = plane // c, plane % c
-        _avg_adjoint_plane(grad[b, ch], out[b, ch], inv_divisor, 3, 3, 1, 1, ph, pw, rows, cols)
-
-
-# (kernel, stride) -> entry point, for dilation 1; everything else is generic
-SPECIALISED = {
-    "max_pool2d": {((2, 2), (2, 2)): _max_pool_2x2s2, ((3, 3), (2, 2)): _max_pool_3x3s2,
-                   ((3, 3), (1, 1)): _max_pool_3x3s1},
-    "avg_pool2d": {((2, 2), (2, 2)): _avg_pool_2x2s2, ((3, 3), (2, 2)): _avg_pool_3x3s2,
-                   ((3, 3), (1, 1)): _avg_pool_3x3s1},
-    "avg_pool2d_backward": {((2, 2), (2, 2)): _avg_adjoint_2x2s2, ((3, 3), (2, 2)): _avg_adjoint_3x3s2,
-                            ((3, 3), (1, 1)): _avg_adjoint_3x3s1},
-}
-_GENERIC = {"max_pool2d": _max_pool, "avg_pool2d": _avg_pool, "avg_pool2d_backward": _avg_adjoint}
-
-# ``specialise=False`` runs the generic entry point for every geometry (tests compare both)
+# ``specialise=False`` runs the generic branch for every geometry (tests compare both)
 specialise = True
 
 
-def _launch(name, kernel, stride, padding, dilation, first, out, extra, in_hw, out_hw):
+def _geometry(kernel, stride, padding, dilation, in_hw, out_hw):
+    """(shape code, rows, cols): the branch to take and the interior output ranges."""
     rows, cols = (interior(in_hw[a], out_hw[a], kernel[a], stride[a], padding[a], dilation[a]) for a in range(2))
-    special = SPECIALISED[name].get((tuple(kernel), tuple(stride))) if specialise and dilation == (1, 1) else None
-    if special is not None:
-        special(first, out, *extra, *padding, rows, cols)
-    elif name == "max_pool2d":
-        _GENERIC[name](first, out, *extra, *kernel, *stride, *padding, *dilation, rows, cols)
-    else:
-        _GENERIC[name](first, out, *extra, *kernel, *stride, *padding, rows, cols)
+    shape = SPECIALISED.get((tuple(kernel), tuple(stride)), GENERIC) if specialise and tuple(dilation) == (1, 1) \
+        else GENERIC
+    return shape, rows, cols
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
@@ -262,7 +206,8 @@ def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
     n, c = x.shape[:2]
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
     index = np.empty((n, c) + tuple(out_hw), dtype=np.int64)
-    _launch("max_pool2d", kernel, stride, padding, tuple(dilation), x, out, (index,), x.shape[2:], out_hw)
+    shape, rows, cols = _geometry(kernel, stride, padding, dilation, x.shape[2:], out_hw)
+    _max_pool(x, out, index, shape, *kernel, *stride, *padding, *dilation, rows, cols)
     return out, index
 
 
@@ -270,7 +215,8 @@ def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
     x = np.ascontiguousarray(x)
     out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
     inv_divisor = (1.0 / divisor).astype(x.dtype)
-    _launch("avg_pool2d", kernel, stride, padding, (1, 1), x, out, (inv_divisor,), x.shape[2:], out_hw)
+    shape, rows, cols = _geometry(kernel, stride, padding, (1, 1), x.shape[2:], out_hw)
+    _avg_pool(x, out, inv_divisor, shape, *kernel, *stride, *padding, rows, cols)
     return out
 
 
@@ -278,8 +224,8 @@ def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
     grad = np.ascontiguousarray(grad)
     out = np.empty(grad.shape[:2] + tuple(in_hw), dtype=grad.dtype)
     inv_divisor = (1.0 / divisor).astype(grad.dtype)
-    _launch("avg_pool2d_backward", kernel, stride, padding, (1, 1), grad, out, (inv_divisor,), tuple(in_hw),
-            grad.shape[2:])
+    shape, rows, cols = _geometry(kernel, stride, padding, (1, 1), tuple(in_hw), grad.shape[2:])
+    _avg_adjoint(grad, out, inv_divisor, shape, *kernel, *stride, *padding, rows, cols)
     return out
 
 
