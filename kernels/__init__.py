@@ -96,9 +96,9 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
                                            prepared_input, prepared_grad)
 
 
-def conv2d_prepare_input(x, weight_shape, padding, groups):
+def conv2d_prepare_input(x, weight_shape, stride, padding, dilation, groups):
     """The layout copy of x that the forward and the weight gradient share (or None)."""
-    return lookup("conv2d_prepare_input", x)(x, weight_shape, padding, groups)
+    return lookup("conv2d_prepare_input", x)(x, weight_shape, stride, padding, dilation, groups)
 
 
 def conv2d_prepare_grad(grad_out, weight_shape, groups):

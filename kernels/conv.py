@@ -24,20 +24,21 @@ Why it is shaped like this:
   it stays under ``memory_budget()`` bytes (at least one image per chunk). The default,
   16 MiB, is also the fastest: a chunk that stays in cache between the im2col copy and the
   GEMM that reads it beat one big buffer by 1.2-1.6x on ResNet and VGG layers.
-* The buffer is reused from call to call (per thread): a fresh 75 MB allocation pays a
-  page fault per 4 KiB page on first touch.
+* The buffer is reused from call to call (per thread; ``gemm.workspace``).
+* On NumPy with OpenBLAS, the dense path runs as per-core pipelines instead of chunks
+  (``conv_pipeline.py``): faster on our machines, and the chunked path stays for CuPy and
+  for other BLAS libraries, whose threads we cannot hand to the pipelines.
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
-from . import lookup
+from . import conv_pipeline, lookup, winograd
+from .gemm import grouped_matmul, workspace, xp_of
+from .taps import tap_tables
 
 _budget = 16 * 2**20
-_workspaces = threading.local()
 
 
 def memory_budget() -> int:
@@ -52,28 +53,36 @@ def set_memory_budget(nbytes: int) -> None:
     _budget = int(nbytes)
 
 
-def _workspace(shape, dtype, xp):
-    """An uninitialised array of ``shape`` backed by this thread's reusable buffer."""
-    count = int(np.prod(shape))
-    nbytes = count * np.dtype(dtype).itemsize
-    key = "numpy" if xp is np else "cupy"
-    buffer = getattr(_workspaces, key, None)
-    if buffer is None or buffer.nbytes < nbytes:
-        buffer = xp.empty(max(nbytes, 1), dtype=np.uint8)
-        setattr(_workspaces, key, buffer)
-    return buffer[:nbytes].view(dtype).reshape(shape)
-
-
-def _xp(array):
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-
-    return cupy
-
-
 def _out_size(size, before, after, k, s, d):
     return (size + before + after - d * (k - 1) - 1) // s + 1
+
+
+# the per-core pipelines take GEMMs with at least this many rows per core per im2col
+# column (the tests set 0 to send every dense case through them)
+PIPELINE_MIN_ROWS_PER_COLUMN = 1
+
+
+def _dense_route(array, n_images, out_hw, weight_shape, stride, dilation, groups):
+    """How the dense path runs: ("winograd" or "pipelines", cores) on the per-core
+    pipelines, or ("chunks", None). CuPy arrays, and BLAS libraries whose threads we
+    cannot take, get the chunks; so do GEMMs with fewer rows per core than columns in the
+    im2col buffer (ResNet-18's 512-channel 4x4 layer: 512 rows of 4608): their weight
+    matrix outweighs the rest, and one GEMM threaded by OpenBLAS reads it once instead of
+    once per core (33.6 against 36.2 ms forward+backward, measured)."""
+    c_out, cg, kh, kw = weight_shape
+    cores = conv_pipeline.workers() if isinstance(array, np.ndarray) else None
+    if not cores:
+        return "chunks", None
+    if winograd.applies((kh, kw), stride, dilation, groups, cg * groups, c_out, n_images, out_hw):
+        return "winograd", cores
+    if n_images * out_hw[0] * out_hw[1] < PIPELINE_MIN_ROWS_PER_COLUMN * cores * kh * kw * cg:
+        return "chunks", None
+    return "pipelines", cores
+
+
+def _step(cores):
+    """Bytes of im2col columns one pipeline takes at a time: its share of the budget."""
+    return max(1, _budget // cores)
 
 
 def _chunks(n_images, per_image_bytes):
@@ -84,13 +93,13 @@ def _chunks(n_images, per_image_bytes):
 def _channels_last(x):
     """(N, C, H, W) -> a C-contiguous (N, H, W, C) array (free when x is an NCHW view of
     channels-last memory, as our own results are)."""
-    return _xp(x).ascontiguousarray(x.transpose(0, 2, 3, 1))
+    return xp_of(x).ascontiguousarray(x.transpose(0, 2, 3, 1))
 
 
 def _padded_channels_last(x, padding):
     """Zero-padded channels-last copy of an NCHW image: layout change and padding in one
     pass. Only the border is zeroed (zeroing the whole buffer first cost as much again)."""
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     top, bottom, left, right = padding
     if not any(padding):
@@ -104,6 +113,17 @@ def _padded_channels_last(x, padding):
     return xpad
 
 
+def _dense_input(x, padding, prepared, padded):
+    """The channels-last input the dense path reads: zero-padded for the chunks, unpadded
+    for the pipelines (they read it through tap tables). ``prepared`` is used when it is
+    the one wanted (the path cannot change between forward and backward, but be sure)."""
+    n, c, h, w = x.shape
+    wanted = (n, h + padding[0] + padding[1], w + padding[2] + padding[3], c) if padded else (n, h, w, c)
+    if prepared is not None and prepared.shape == wanted:
+        return prepared
+    return _padded_channels_last(x, padding) if padded else _channels_last(x)
+
+
 def _is_channels_last(x):
     """An NCHW-shaped array whose memory is NHWC (PyTorch's channels_last format)."""
     return not x.flags.c_contiguous and x.transpose(0, 2, 3, 1).flags.c_contiguous
@@ -114,7 +134,7 @@ def _as_nchw(nhwc, channels_last):
     contiguous NCHW by default (so that ``y.view(n, -1)`` works), and a free NCHW view of
     the NHWC buffer when the input was channels_last."""
     view = nhwc.transpose(0, 3, 1, 2)
-    return view if channels_last else _xp(nhwc).ascontiguousarray(view)
+    return view if channels_last else xp_of(nhwc).ascontiguousarray(view)
 
 
 def _weight_matrix(weight, groups):
@@ -127,17 +147,7 @@ def _weight_matrix(weight, groups):
     """
     c_out, cg, kh, kw = weight.shape
     w = weight.reshape(groups, c_out // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2)
-    return _xp(weight).ascontiguousarray(w).reshape(groups, c_out // groups, kh * kw * cg).transpose(0, 2, 1)
-
-
-def _grouped_matmul(a, b, out):
-    """out[:, g, :] = a[:, g, :] @ b[g] for every group; a (M, G, K), b (G, K, P), out (M, G, P)."""
-    xp = _xp(a)
-    if a.shape[1] == 1:
-        xp.matmul(a[:, 0, :], b[0], out=out[:, 0, :])
-    else:
-        out[...] = xp.matmul(a.transpose(1, 0, 2), b).transpose(1, 0, 2)
-    return out
+    return xp_of(weight).ascontiguousarray(w).reshape(groups, c_out // groups, kh * kw * cg).transpose(0, 2, 1)
 
 
 # groups with at most this many input channels each use the direct kernels
@@ -158,29 +168,14 @@ def _direct_weights(weight, groups):
     """(G*Og, Cg, KH, KW) -> (KH, KW, Cg, Og, G) contiguous, the direct kernels' layout."""
     c_out, cg, kh, kw = weight.shape
     w = weight.reshape(groups, c_out // groups, cg, kh, kw).transpose(3, 4, 2, 1, 0)
-    return _xp(weight).ascontiguousarray(w)
+    return xp_of(weight).ascontiguousarray(w)
 
 
 def _group_minor(x, groups):
     """NCHW (N, G*Cg, H, W) -> group-minor (N, H, W, Cg, G): free for a depthwise layer's
     channels_last tensor, one copy otherwise."""
     n, c, h, w = x.shape
-    return _xp(x).ascontiguousarray(x.reshape(n, groups, c // groups, h, w).transpose(0, 3, 4, 2, 1))
-
-
-def tap_tables(in_size, out_size, kernel, stride, before, dilation):
-    """For one spatial axis of a convolution, two int64 tables (-1 where nothing is read):
-
-    * ``reads[o, t]``: the input position that tap t of output position o reads;
-    * ``feeds[p, t]``: the output position whose tap t reads input position p.
-    """
-    taps = np.arange(kernel) * dilation
-    reads = np.arange(out_size)[:, None] * stride - before + taps[None, :]
-    reads = np.where((reads >= 0) & (reads < in_size), reads, -1)
-    start = np.arange(in_size)[:, None] + before - taps[None, :]  # o * stride for each tap
-    feeds = start // stride
-    feeds = np.where((start >= 0) & (start % stride == 0) & (feeds < out_size), feeds, -1)
-    return reads.astype(np.int64), feeds.astype(np.int64)
+    return xp_of(x).ascontiguousarray(x.reshape(n, groups, c // groups, h, w).transpose(0, 3, 4, 2, 1))
 
 
 def _direct_tables(in_hw, out_hw, kernel, stride, padding, dilation):
@@ -192,7 +187,7 @@ def _direct_tables(in_hw, out_hw, kernel, stride, padding, dilation):
 
 def _from_group_minor(array, channels_last):
     """(N, H, W, O, G) group-minor -> NCHW (N, G*O, H, W), in the requested memory format."""
-    xp = _xp(array)
+    xp = xp_of(array)
     n, h, w, per_group, groups = array.shape
     nhwc = array.transpose(0, 1, 2, 4, 3)  # channel g * O + m
     if per_group == 1 or not channels_last:
@@ -206,14 +201,17 @@ def _from_group_minor(array, channels_last):
 # The layout copies are a large part of a convolution's time, and forward, input gradient
 # and weight gradient need the same ones: the input (forward, weight gradient) and the
 # output gradient (both gradients). ``Conv2d`` prepares each once and passes it along.
-def prepare_input(x, weight_shape, padding, groups):
+def prepare_input(x, weight_shape, stride, padding, dilation, groups):
     """The input as the forward and weight-gradient kernels read it (None: nothing to share)."""
     _, cg, kh, kw = weight_shape
     if _is_direct(cg, groups):
         return _group_minor(x, groups)
     if _is_pointwise(kh, kw, padding):
         return None  # reads a strided slice of x, which differs per use
-    return _padded_channels_last(x, padding)
+    out_hw = (_out_size(x.shape[2], padding[0], padding[1], kh, stride[0], dilation[0]),
+              _out_size(x.shape[3], padding[2], padding[3], kw, stride[1], dilation[1]))
+    route, _ = _dense_route(x, x.shape[0], out_hw, weight_shape, stride, dilation, groups)
+    return _dense_input(x, padding, None, padded=route == "chunks")
 
 
 def prepare_grad(grad_out, weight_shape, groups):
@@ -225,7 +223,7 @@ def prepare_grad(grad_out, weight_shape, groups):
 
 # ----------------------------------------------------------------------------- forward
 def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=None):
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight.shape
     out_h = _out_size(h, padding[0], padding[1], kh, stride[0], dilation[0])
@@ -246,17 +244,27 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=No
     if _is_pointwise(kh, kw, padding):
         xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
         a = _channels_last(xs).reshape(-1, groups, cg)
-        _grouped_matmul(a, _weight_matrix(weight, groups), out.reshape(-1, groups, c_out // groups))
+        grouped_matmul(a, _weight_matrix(weight, groups), out.reshape(-1, groups, c_out // groups))
     else:
-        xpad = _padded_channels_last(x, padding) if prepared_input is None else prepared_input
+        route, cores = _dense_route(x, n, (out_h, out_w), weight.shape, stride, dilation, groups)
+        if route == "winograd":
+            winograd.forward(_dense_input(x, padding, prepared_input, padded=False), weight, bias, out, padding,
+                             cores, _step(cores))
+            return _as_nchw(out, _is_channels_last(x))
         wmat = _weight_matrix(weight, groups)
+        if route == "pipelines":
+            in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+            conv_pipeline.forward(_dense_input(x, padding, prepared_input, padded=False), wmat, bias, out,
+                                  in_rows, in_cols, (kh, kw), groups, cores, _step(cores))
+            return _as_nchw(out, _is_channels_last(x))
+        xpad = _dense_input(x, padding, prepared_input, padded=True)
         per_image = out_h * out_w * kh * kw * c * x.dtype.itemsize
         im2col = lookup("im2col", x)
         for start, stop in _chunks(n, per_image):
-            cols = _workspace((stop - start, out_h, out_w, groups, kh, kw, cg), x.dtype, xp)
+            cols = workspace((stop - start, out_h, out_w, groups, kh, kw, cg), x.dtype, xp)
             im2col(xpad[start:stop], cols, stride, dilation)
             rows = cols.reshape(-1, groups, kh * kw * cg)
-            _grouped_matmul(rows, wmat, out[start:stop].reshape(-1, groups, c_out // groups))
+            grouped_matmul(rows, wmat, out[start:stop].reshape(-1, groups, c_out // groups))
     if bias is not None:
         out += bias
     return _as_nchw(out, _is_channels_last(x))
@@ -265,7 +273,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=No
 # ------------------------------------------------------------------ input gradient
 def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups, prepared_grad=None):
     """Also ``conv_transpose2d``: the adjoint of ``conv2d`` with respect to its input."""
-    xp = _xp(grad_out)
+    xp = xp_of(grad_out)
     n, c_out, out_h, out_w = grad_out.shape
     _, cg, kh, kw = weight.shape
     c = cg * groups
@@ -284,7 +292,7 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
     if _is_pointwise(kh, kw, padding):
         wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, Cg)
         rows = xp.empty((n * out_h * out_w, groups, cg), dtype=grad_out.dtype)
-        _grouped_matmul(gy.reshape(-1, groups, c_out // groups), wmat, rows)
+        grouped_matmul(gy.reshape(-1, groups, c_out // groups), wmat, rows)
         rows = rows.reshape(n, out_h, out_w, c)
         if stride == (1, 1) and (out_h, out_w) == (h, w):
             return _as_nchw(rows, keep)
@@ -292,13 +300,23 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
         dxpad[:, :out_h * stride[0]:stride[0], :out_w * stride[1]:stride[1], :] = rows
         return _as_nchw(dxpad, keep)
     else:
+        route, cores = _dense_route(grad_out, n, (out_h, out_w), weight.shape, stride, dilation, groups)
+        if route == "winograd":
+            dx = xp.empty((n, h, w, c), dtype=grad_out.dtype)  # the pipelines zero it
+            winograd.input_grad(gy, weight, dx, padding, cores, _step(cores))
+            return _as_nchw(dx, keep)
         wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, KH*KW*Cg)
+        if route == "pipelines":
+            dx = xp.empty((n, h, w, c), dtype=grad_out.dtype)  # the pipelines zero it
+            in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+            conv_pipeline.input_grad(gy, wmat, dx, in_rows, in_cols, (kh, kw), groups, cores, _step(cores))
+            return _as_nchw(dx, keep)
         dxpad = xp.empty((n, hp, wp, c), dtype=grad_out.dtype)  # col2im overwrites it
         per_image = out_h * out_w * kh * kw * c * grad_out.dtype.itemsize
         col2im = lookup("col2im", grad_out)
         for start, stop in _chunks(n, per_image):
-            cols = _workspace((stop - start, out_h, out_w, groups, kh, kw, cg), grad_out.dtype, xp)
-            _grouped_matmul(gy[start:stop].reshape(-1, groups, c_out // groups), wmat,
+            cols = workspace((stop - start, out_h, out_w, groups, kh, kw, cg), grad_out.dtype, xp)
+            grouped_matmul(gy[start:stop].reshape(-1, groups, c_out // groups), wmat,
                             cols.reshape(-1, groups, kh * kw * cg))
             col2im(cols, dxpad[start:stop], stride, dilation)
     return _as_nchw(dxpad[:, padding[0]:hp - padding[1], padding[2]:wp - padding[3], :], keep)
@@ -307,7 +325,7 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
 # ----------------------------------------------------------------- weight gradient
 def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, groups, prepared_input=None,
                        prepared_grad=None):
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight_shape
     out_h, out_w = grad_out.shape[2:]
@@ -322,24 +340,47 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
         summed = partial.sum(axis=0).transpose(4, 3, 2, 0, 1)
         return xp.ascontiguousarray(summed).reshape(c_out, cg, kh, kw)
     gy = _channels_last(grad_out) if prepared_grad is None else prepared_grad
-
-    gy_rows = gy.reshape(-1, groups, c_out // groups).transpose(1, 2, 0)  # (G, C_out/G, M)
     if _is_pointwise(kh, kw, padding):
+        gy_rows = gy.reshape(-1, groups, c_out // groups).transpose(1, 2, 0)  # (G, C_out/G, M)
         xs = x[:, :, ::stride[0], ::stride[1]][:, :, :out_h, :out_w]
         a = _channels_last(xs).reshape(-1, groups, cg).transpose(1, 0, 2)  # (G, M, Cg)
         dw = xp.matmul(gy_rows, a)  # (G, C_out/G, Cg)
         return dw.reshape(c_out, cg, 1, 1)
 
-    xpad = _padded_channels_last(x, padding) if prepared_input is None else prepared_input
-    dw = xp.zeros((groups, c_out // groups, kh * kw * cg), dtype=x.dtype)
-    per_image = out_h * out_w * kh * kw * c * x.dtype.itemsize
-    im2col = lookup("im2col", x)
-    rows_per_image = out_h * out_w
-    for start, stop in _chunks(n, per_image):
-        cols = _workspace((stop - start, out_h, out_w, groups, kh, kw, cg), x.dtype, xp)
-        im2col(xpad[start:stop], cols, stride, dilation)
-        rows = cols.reshape(-1, groups, kh * kw * cg).transpose(1, 0, 2)  # (G, m, K)
-        dw += xp.matmul(gy_rows[:, :, start * rows_per_image:stop * rows_per_image], rows)
+    route, cores = _dense_route(x, n, (out_h, out_w), weight_shape, stride, dilation, groups)
+    if route == "winograd":
+        return winograd.weight_grad(_dense_input(x, padding, prepared_input, padded=False), gy, padding, cores,
+                                    _step(cores))
+    if route == "pipelines":
+        in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+        dw = conv_pipeline.weight_grad(_dense_input(x, padding, prepared_input, padded=False), gy, in_rows, in_cols,
+                                       (kh, kw), groups, cores, _step(cores))
+    else:
+        dw = _chunked_weight_grad(_dense_input(x, padding, prepared_input, padded=True), gy, (kh, kw), groups,
+                                  stride, dilation)
     # (G, C_out/G, KH, KW, Cg) -> (C_out, Cg, KH, KW)
     return xp.ascontiguousarray(dw.reshape(groups, c_out // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3)).reshape(
         c_out, cg, kh, kw)
+
+
+def _chunked_weight_grad(xpad, gy, kernel, groups, stride, dilation):
+    """(G, C_out/G, KH*KW*Cg): the sum of gy^T @ im2col(xpad), chunk by chunk."""
+    xp = xp_of(xpad)
+    n, out_h, out_w, c_out = gy.shape
+    kh, kw = kernel
+    cg = xpad.shape[3] // groups
+    gy_rows = gy.reshape(-1, groups, c_out // groups).transpose(1, 2, 0)  # (G, C_out/G, M)
+    dw = xp.empty((groups, c_out // groups, kh * kw * cg), dtype=xpad.dtype)
+    per_image = out_h * out_w * kh * kw * xpad.shape[3] * xpad.dtype.itemsize
+    im2col = lookup("im2col", xpad)
+    rows_per_image = out_h * out_w
+    for start, stop in _chunks(n, per_image):
+        cols = workspace((stop - start, out_h, out_w, groups, kh, kw, cg), xpad.dtype, xp)
+        im2col(xpad[start:stop], cols, stride, dilation)
+        rows = cols.reshape(-1, groups, kh * kw * cg).transpose(1, 0, 2)  # (G, m, K)
+        product = gy_rows[:, :, start * rows_per_image:stop * rows_per_image]
+        if start == 0:  # the first chunk's product is the sum so far (no zeroing, no add)
+            xp.matmul(product, rows, out=dw)
+        else:
+            dw += xp.matmul(product, rows)
+    return dw

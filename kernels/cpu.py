@@ -25,6 +25,8 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
 _JIT = dict(parallel=True, cache=True, nogil=True, fastmath=False)
+# the per-core pipelines (conv_pipeline.py) call these from their own threads, one each
+_SERIAL = dict(parallel=False, cache=True, nogil=True, fastmath=False)
 
 
 @njit(**_JIT)
@@ -83,6 +85,58 @@ def col2im(cols, xpad, stride, dilation):
     return xpad
 
 
+# ----------------------------------------------- serial, for the per-core pipelines
+# conv_pipeline.py runs these from its own threads, one each, on a band of output rows
+# (from ``first_row``) of a few images. They read the unpadded channels-last image through
+# tap tables (``taps.tap_tables``: -1 where a tap falls in the padding), as the direct
+# kernels below do, so that no zero-padded copy of the input is made, nor of its gradient.
+
+
+@njit(**_SERIAL)
+def im2col_taps(x, cols, first_row, in_rows, in_cols):
+    """cols[n, r, ow, g, i, j, c] = x[n, in_rows[first_row + r, i], in_cols[ow, j], g*Cg + c],
+    or 0 where either table says -1."""
+    n_images, rows, out_w, groups, kh, kw, cg = cols.shape
+    for n in range(n_images):
+        for r in range(rows):
+            for ow in range(out_w):
+                for g in range(groups):
+                    for i in range(kh):
+                        ih = in_rows[first_row + r, i]
+                        for j in range(kw):
+                            iw = in_cols[ow, j]
+                            if ih < 0 or iw < 0:
+                                for c in range(cg):
+                                    cols[n, r, ow, g, i, j, c] = 0.0
+                            else:
+                                for c in range(cg):
+                                    cols[n, r, ow, g, i, j, c] = x[n, ih, iw, g * cg + c]
+    return cols
+
+
+@njit(**_SERIAL)
+def col2im_taps_add(cols, dx, first_row, in_rows, in_cols):
+    """dx += the adjoint of ``im2col_taps``: a scatter, in a fixed order on one thread, so
+    there are no races and every run adds in the same order. It adds to what ``dx`` holds,
+    so that an image can be taken in bands whose windows overlap."""
+    n_images, rows, out_w, groups, kh, kw, cg = cols.shape
+    for n in range(n_images):
+        for r in range(rows):
+            for ow in range(out_w):
+                for i in range(kh):
+                    ih = in_rows[first_row + r, i]
+                    if ih < 0:
+                        continue
+                    for j in range(kw):
+                        iw = in_cols[ow, j]
+                        if iw < 0:
+                            continue
+                        for g in range(groups):
+                            for c in range(cg):
+                                dx[n, ih, iw, g * cg + c] += cols[n, r, ow, g, i, j, c]
+    return dx
+
+
 # ------------------------------------------------------- direct (grouped) convolution
 # For groups with few channels each (depthwise: one), im2col + GEMM is the wrong tool: the
 # GEMMs are tiny (K = KH*KW*Cg) and run at 1-3 GFLOP/s. These kernels loop directly, in a
@@ -93,7 +147,7 @@ def col2im(cols, xpad, stride, dilation):
 #   x (N, H, W, Cg, G), weights (KH, KW, Cg, Og, G), output (N, OH, OW, Og, G)
 # where output channel g * Og + m of group g reads input channels g * Cg .. g * Cg + Cg - 1.
 #
-# Padding is never materialised: the tap tables (see ``conv.tap_tables``) say which input
+# Padding is never materialised: the tap tables (see ``taps.tap_tables``) say which input
 # row/column each tap of each output row/column reads (-1: padding), and which output
 # row/column each tap of an input row/column feeds. The kernels skip the -1 taps, so no
 # zero-padded copy is made and no division or modulo runs inside the loops.

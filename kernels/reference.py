@@ -72,7 +72,7 @@ def col2im(cols, xpad, stride, dilation):
     return xpad
 
 
-def prepare_input(x, weight_shape, padding, groups):
+def prepare_input(x, weight_shape, stride, padding, dilation, groups):
     """The reference kernels share no preparation: they compute everything from x."""
     return None
 

@@ -26,7 +26,7 @@ class Conv2d(Function):
         # the layout copy of x that the weight gradient needs again: made once, kept for
         # backward (released with the graph; x itself is saved, so an in-place change of x
         # is still caught by its version counter)
-        prepared = kernels.conv2d_prepare_input(x, w.shape, padding, groups)
+        prepared = kernels.conv2d_prepare_input(x, w.shape, stride, padding, dilation, groups)
         ctx.save_for_backward(x, w, prepared if ctx.needs_input_grad[1] else None)  # frozen w: not needed
         ctx.params = (stride, padding, dilation, groups)
         return kernels.conv2d(x, w, b, stride, padding, dilation, groups, prepared_input=prepared)

@@ -195,8 +195,12 @@ def test_backward_is_deterministic(case):
         np.testing.assert_array_equal(first, second)
 
 
-def test_batches_are_chunked_under_the_memory_budget():
+@pytest.mark.parametrize("pipelines", [False, True], ids=["chunks", "per-core-pipelines"])
+def test_batches_are_chunked_under_the_memory_budget(pipelines, monkeypatch):
     from minitorch_cnn.kernels import conv as fast
+    from minitorch_cnn.kernels import conv_pipeline
+
+    monkeypatch.setattr(conv_pipeline, "enabled", pipelines)
 
     rng = np.random.default_rng(0)
     x = mt.tensor(rng.standard_normal((5, 3, 8, 8)), requires_grad=True)

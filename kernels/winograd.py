@@ -1,0 +1,166 @@
+"""Winograd F(2x2, 3x3) convolution on the per-core pipelines: the 3x3, stride-1,
+ungrouped layers that fill ResNets and VGGs, with 2.25 times fewer flops than im2col.
+
+Forward, in three linear steps per 4x4 input tile d and 2x2 output tile (see
+``winograd_cpu.py`` for B, G and A):
+
+    V = B^T d B  (per input channel)   U = G g G^T  (per filter)   M[xi] = V[xi] @ U[xi]
+    Y = A^T M A                                                   (one GEMM per xi = 0..15)
+
+The gradients are the adjoints of those steps, so they are exact too (not a second
+approximation): with dM = A dY A^T,
+
+    input gradient:  dV[xi] = dM[xi] @ U[xi]^T,  dd = B dV B^T, added into the input's tiles
+    weight gradient: dU[xi] = sum over tiles of V[xi]^T @ dM[xi],  dg = G^T dU G
+
+Each is one pass of the per-core pipelines (``conv_pipeline.plan``, ``_run``), in bands of
+tile rows; two buffers per band (the transformed tiles and their products) are what the
+memory budget bounds. Rounding: the transforms add and subtract neighbouring inputs, so
+float32 results differ from im2col's by a few units in the last place more; an inf or NaN
+in a tile reaches all four of the tile's outputs (as in every Winograd convolution).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..blas import one_thread
+from . import winograd_cpu
+from .conv_pipeline import _run, plan
+from .gemm import workspace
+from .taps import tap_tables
+
+# layers with fewer channels (in or out) than this stay on im2col: the GEMMs are too thin
+# for the transforms to pay for themselves (the tests lower it to cover small cases)
+MIN_CHANNELS = 16
+# ... and layers with fewer tiles than this times their widest channel count (see ``applies``)
+MIN_TILES_PER_CHANNEL = 2
+
+def applies(kernel, stride, dilation, groups, channels, out_channels, n_images, out_hw):
+    """Whether a layer takes the Winograd path: 3x3, stride 1, no dilation, one group, and
+    GEMMs that are not too thin for the transforms to pay (``MIN_CHANNELS``) nor too short:
+    at least twice as many tiles as channels. With fewer, the 16 transformed filters (16/9
+    the weight) are read for too few rows; ResNet-18's 512-channel 4x4 layer (128 tiles)
+    ran 1.4x slower than on im2col, its 256-channel 8x8 one (512 tiles) 1.3x faster."""
+    tiles = n_images * (-(-out_hw[0] // 2)) * (-(-out_hw[1] // 2))
+    return (tuple(kernel) == (3, 3) and tuple(stride) == (1, 1) and tuple(dilation) == (1, 1) and groups == 1
+            and min(channels, out_channels) >= MIN_CHANNELS and tiles >= MIN_TILES_PER_CHANNEL * max(channels, out_channels))
+
+
+# Bytes between two of the 16 planes of a tile buffer beyond their size. A transform stores
+# to all 16 planes at once; planes a multiple of 4 KiB apart map those 16 stores to the
+# same cache sets, and the input transform ran 10x slower (measured, 64 channels).
+_PLANE_GAP = 64
+
+
+def _planes(shape, dtype, slot):
+    """A (16, ...) buffer of this thread's, its planes ``_PLANE_GAP`` bytes further apart
+    than their size."""
+    size = int(np.prod(shape[1:]))
+    gap = _PLANE_GAP // np.dtype(dtype).itemsize
+    flat = workspace((16, size + gap), dtype, np, slot=slot)
+    return flat[:, :size].reshape(shape)
+
+
+def weight_transform(weight):
+    """(C_out, C, 3, 3) -> U (16, C_out, C), U[4k + l] = (G g G^T)[k, l] for each filter
+    (planes apart by more than their size, as ``_planes``; the GEMMs read U[xi] transposed)."""
+    c_out, c = weight.shape[:2]
+    gap = _PLANE_GAP // weight.itemsize
+    u = np.empty((16, c_out * c + gap), dtype=weight.dtype)[:, :c_out * c].reshape(16, c_out, c)
+    return winograd_cpu.filter_tiles(np.ascontiguousarray(weight), u)
+
+
+def weight_transform_adjoint(du):
+    """(16, C_out, C) -> (C_out, C, 3, 3): dg = G^T dU G, the adjoint of ``weight_transform``."""
+    return winograd_cpu.filter_tiles_adjoint(du, np.empty(du.shape[1:] + (3, 3), dtype=du.dtype))
+
+
+def tile_tables(in_size, out_size, before):
+    """For one axis: the 4 input positions each tile reads (-1 in the padding)."""
+    return tap_tables(in_size, -(-out_size // 2), 4, 2, before, 1)[0]
+
+
+def _tile_plan(n_images, tile_h, tile_w, channels, n_workers, step_bytes, itemsize, whole_images):
+    # two buffers of 16 values per tile and channel (the wider side bounds both)
+    per_tile_row = 2 * 16 * tile_w * channels * itemsize
+    return plan(n_images, tile_h, per_tile_row, n_workers, step_bytes, whole_images)
+
+
+def forward(x, weight, bias, out, padding, n_workers, step_bytes):
+    """``out`` (N, OH, OW, C_out) = conv(x, weight) + bias; ``x`` (N, H, W, C) unpadded."""
+    n, h, w, c = x.shape
+    _, out_h, out_w, c_out = out.shape
+    rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
+    u = weight_transform(weight).transpose(0, 2, 1)  # (16, C, C_out)
+    bias = np.zeros(c_out, x.dtype) if bias is None else bias
+    tile_w = len(cols)
+    shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, x.itemsize, False)
+
+    def task(units):
+        patch = workspace((1, 4, 4, c), x.dtype, np, slot="patch")
+        for n0, n1, r0, r1 in units:
+            tiles = _planes((16, n1 - n0, r1 - r0, tile_w, c), x.dtype, "tiles")
+            products = _planes((16, n1 - n0, r1 - r0, tile_w, c_out), x.dtype, "products")
+            winograd_cpu.input_tiles(x[n0:n1], tiles, r0, rows, cols, patch)
+            np.matmul(tiles.reshape(16, -1, c), u, out=products.reshape(16, -1, c_out))
+            winograd_cpu.output_tiles(products, out[n0:n1], r0, bias)
+
+    with one_thread():
+        _run(task, shares)
+    return out
+
+
+def input_grad(gy, weight, dx, padding, n_workers, step_bytes):
+    """``dx`` (N, H, W, C) = the adjoint of ``forward`` in x, applied to ``gy`` (N, OH, OW, C_out)."""
+    n, h, w, c = dx.shape
+    _, out_h, out_w, c_out = gy.shape
+    rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
+    u = weight_transform(weight)  # (16, C_out, C)
+    tile_w = len(cols)
+    shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, gy.itemsize, True)
+
+    def task(units):
+        patch = workspace((1, 4, 4, c), gy.dtype, np, slot="patch")
+        block = workspace((2, 2, c_out), gy.dtype, np, slot="block")
+        for n0, n1, r0, r1 in units:
+            if r0 == 0:  # an image's first band: its tiles add into these rows from here on
+                dx[n0:n1] = 0
+            grads = _planes((16, n1 - n0, r1 - r0, tile_w, c_out), gy.dtype, "products")
+            tiles = _planes((16, n1 - n0, r1 - r0, tile_w, c), gy.dtype, "tiles")
+            winograd_cpu.grad_tiles(gy[n0:n1], grads, r0, block)
+            np.matmul(grads.reshape(16, -1, c_out), u, out=tiles.reshape(16, -1, c))
+            winograd_cpu.input_tiles_adjoint_add(tiles, dx[n0:n1], r0, rows, cols, patch)
+
+    with one_thread():
+        _run(task, shares)
+    return dx
+
+
+def weight_grad(x, gy, padding, n_workers, step_bytes):
+    """(C_out, C, 3, 3): the adjoint of ``forward`` in the weight, applied to ``gy``; the
+    workers' partial sums of dU are added in worker order."""
+    n, h, w, c = x.shape
+    _, out_h, out_w, c_out = gy.shape
+    rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
+    tile_w = len(cols)
+    shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, x.itemsize, False)
+
+    def task(units):
+        total = np.zeros((16, c_out, c), dtype=x.dtype)
+        patch = workspace((1, 4, 4, c), x.dtype, np, slot="patch")
+        block = workspace((2, 2, c_out), x.dtype, np, slot="block")
+        for n0, n1, r0, r1 in units:
+            tiles = _planes((16, n1 - n0, r1 - r0, tile_w, c), x.dtype, "tiles")
+            grads = _planes((16, n1 - n0, r1 - r0, tile_w, c_out), x.dtype, "products")
+            winograd_cpu.input_tiles(x[n0:n1], tiles, r0, rows, cols, patch)
+            winograd_cpu.grad_tiles(gy[n0:n1], grads, r0, block)
+            total += np.matmul(grads.reshape(16, -1, c_out).transpose(0, 2, 1), tiles.reshape(16, -1, c))
+        return total
+
+    with one_thread():
+        partials = _run(task, shares)
+    du = partials[0]
+    for partial in partials[1:]:
+        du += partial
+    return weight_transform_adjoint(du)

@@ -1,0 +1,241 @@
+"""The three CPU routes of a dense convolution (chunks, per-core pipelines, Winograd)
+against the reference kernels and the definition; the pipelines' work plan; the Winograd
+transforms against their matrices; the BLAS thread switch they run under."""
+
+import contextlib
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minitorch_cnn as mt
+import minitorch_cnn.nn.functional as F
+from minitorch_cnn import blas
+from minitorch_cnn.kernels import conv as fast
+from minitorch_cnn.kernels import conv_pipeline, cpu, reference, winograd, winograd_cpu
+from tests.ops.test_conv import _arrays, _fast_against_reference, conv_cases, direct_conv2d
+
+
+@contextlib.contextmanager
+def route(name, workers=None, budget=None):
+    """Send every dense convolution down one route: "chunks", "pipelines" or "winograd"
+    (which only takes 3x3, stride-1 cases); ``workers`` pipelines and a memory ``budget``
+    small enough to cut images into bands."""
+    saved = (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS,
+             winograd.MIN_TILES_PER_CHANNEL, conv_pipeline.workers, fast.memory_budget())
+    conv_pipeline.enabled = name != "chunks"
+    fast.PIPELINE_MIN_ROWS_PER_COLUMN = 0
+    winograd.MIN_CHANNELS, winograd.MIN_TILES_PER_CHANNEL = (1, 0) if name == "winograd" else (10**9, 0)
+    if workers is not None and name != "chunks":
+        conv_pipeline.workers = lambda: workers
+    if budget is not None:
+        fast.set_memory_budget(budget)
+    try:
+        yield
+    finally:
+        (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS,
+         winograd.MIN_TILES_PER_CHANNEL, conv_pipeline.workers, budget_before) = saved
+        fast.set_memory_budget(budget_before)
+
+
+@st.composite
+def winograd_cases(draw):
+    """3x3, stride 1, no dilation, one group: the cases the Winograd route takes."""
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    return dict(n=draw(st.integers(1, 3)), c=draw(st.integers(1, 4)), o=draw(st.integers(1, 4)),
+                h=draw(st.integers(max(1, 3 - 2 * padding[0]), 9)), w=draw(st.integers(max(1, 3 - 2 * padding[1]), 9)),
+                kernel=(3, 3), stride=(1, 1), padding=padding, dilation=(1, 1), groups=1,
+                seed=draw(st.integers(0, 2**31)))
+
+
+ROUTES = [("chunks", None, None), ("pipelines", 2, None), ("pipelines", 3, 700), ("winograd", 2, None),
+          ("winograd", 3, 900)]
+ROUTE_IDS = ["chunks", "pipelines", "pipelines-3-workers-in-bands", "winograd", "winograd-3-workers-in-bands"]
+
+
+@pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
+@given(data=st.data())
+def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, data):
+    case = data.draw(winograd_cases() if name == "winograd" else conv_cases())
+    with route(name, workers, budget):
+        _fast_against_reference(case)
+
+
+@pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
+@given(data=st.data())
+def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers, budget, data):
+    case = data.draw(winograd_cases() if name == "winograd" else conv_cases(max_side=3))
+    x, w, b = _arrays(case)
+    args = (case["stride"], case["padding"], case["dilation"], case["groups"])
+    with route(name, workers, budget):
+        out = F.conv2d(mt.tensor(x), mt.tensor(w), mt.tensor(b), *args)
+        np.testing.assert_allclose(out.numpy(), direct_conv2d(x, w, b, *args), rtol=1e-10, atol=1e-10)
+        tensors = tuple(mt.tensor(a, requires_grad=True) for a in (x, w, b))
+        assert mt.gradcheck(lambda x, w, b: F.conv2d(x, w, b, *args), tensors)
+
+
+@pytest.mark.parametrize("name,workers,budget", ROUTES[1:], ids=ROUTE_IDS[1:])
+@given(data=st.data())
+def test_pipelined_backward_is_bit_for_bit_repeatable(name, workers, budget, data):
+    case = data.draw(winograd_cases() if name == "winograd" else conv_cases(max_side=4))
+    x, w, _ = _arrays(case, np.float32)
+    args = (case["stride"], case["padding"], case["dilation"], case["groups"])
+    results = []
+    with route(name, workers, budget):
+        for _ in range(2):
+            tx, tw = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
+            y = F.conv2d(tx, tw, None, *args)
+            y.backward(mt.ones(y.shape))
+            results.append((tx.grad.numpy().copy(), tw.grad.numpy().copy()))
+    for first, second in zip(*results):
+        np.testing.assert_array_equal(first, second)
+
+
+def test_winograd_in_float32_stays_within_float32_tolerance_of_float64():
+    # the transforms add and subtract neighbours before multiplying: a little more
+    # rounding than im2col, far inside what float32 training tolerates
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((4, 32, 12, 12)), rng.standard_normal((32, 32, 3, 3)) / 17
+    gy = rng.standard_normal((4, 32, 12, 12))
+    results = {}
+    for dtype in (np.float32, np.float64):
+        with route("winograd"):
+            tx, tw = mt.tensor(x.astype(dtype), requires_grad=True), mt.tensor(w.astype(dtype), requires_grad=True)
+            F.conv2d(tx, tw, padding=1).backward(mt.tensor(gy.astype(dtype)))
+            results[dtype] = (F.conv2d(tx, tw, padding=1).detach().numpy(), tx.grad.numpy(), tw.grad.numpy())
+    for single, double in zip(results[np.float32], results[np.float64]):
+        scale = np.abs(double).max()
+        assert np.abs(single - double).max() <= 2e-6 * scale * 32
+
+
+# ----------------------------------------------------------------------- the work plan
+@given(n_images=st.integers(1, 5), out_h=st.integers(1, 9), row_bytes=st.integers(1, 100),
+       n_workers=st.integers(1, 4), step_bytes=st.integers(1, 600), whole_images=st.booleans())
+def test_plan_covers_every_output_row_once_within_the_step(n_images, out_h, row_bytes, n_workers, step_bytes,
+                                                           whole_images):
+    shares = conv_pipeline.plan(n_images, out_h, row_bytes, n_workers, step_bytes, whole_images)
+    assert len(shares) == n_workers
+    seen = []
+    for worker, units in enumerate(shares):
+        for n0, n1, r0, r1 in units:
+            assert n0 < n1 and r0 < r1 <= out_h
+            assert n1 - n0 == 1 or (r0, r1) == (0, out_h), "several images per unit only when whole"
+            rows = (n1 - n0) * (r1 - r0)
+            assert rows * row_bytes <= step_bytes or rows == 1
+            seen += [(n, r, worker) for n in range(n0, n1) for r in range(r0, r1)]
+    assert sorted((n, r) for n, r, _ in seen) == [(n, r) for n in range(n_images) for r in range(out_h)]
+    assert [(n, r) for n, r, _ in seen] == sorted((n, r) for n, r, _ in seen), "shares in order"
+    if whole_images:
+        owners = {}
+        for n, _, worker in seen:
+            assert owners.setdefault(n, worker) == worker, "an image's bands stay with one worker"
+
+
+# ------------------------------------------------------------ the pipelines' kernels
+@given(case=conv_cases(), data=st.data())
+def test_tap_im2col_and_col2im_agree_with_the_reference_on_any_band(case, data):
+    rng = np.random.default_rng(case["seed"])
+    (ph, pw), (kh, kw), g = case["padding"], case["kernel"], case["groups"]
+    x = rng.standard_normal((case["n"], case["h"], case["w"], case["c"]))
+    xpad = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+    out_h = (case["h"] + 2 * ph - case["dilation"][0] * (kh - 1) - 1) // case["stride"][0] + 1
+    out_w = (case["w"] + 2 * pw - case["dilation"][1] * (kw - 1) - 1) // case["stride"][1] + 1
+    shape = (case["n"], out_h, out_w, g, kh, kw, case["c"] // g)
+    whole = reference.im2col(xpad, np.empty(shape), case["stride"], case["dilation"])
+    rows, cols, _, _ = fast._direct_tables((case["h"], case["w"]), (out_h, out_w), (kh, kw), case["stride"],
+                                           (ph, ph, pw, pw), case["dilation"])
+    first = data.draw(st.integers(0, out_h - 1))
+    last = data.draw(st.integers(first + 1, out_h))
+    band = cpu.im2col_taps(x, np.full((case["n"], last - first) + shape[2:], np.nan), first, rows, cols)
+    np.testing.assert_array_equal(band, whole[:, first:last])
+    grads = rng.standard_normal(shape)
+    expected = reference.col2im(grads, np.zeros_like(xpad), case["stride"], case["dilation"])
+    dx = np.zeros_like(x)
+    for start, stop in ((0, first), (first, last), (last, out_h)):  # bands add up
+        cpu.col2im_taps_add(np.ascontiguousarray(grads[:, start:stop]), dx, start, rows, cols)
+    np.testing.assert_allclose(dx, expected[:, ph:ph + case["h"], pw:pw + case["w"]], rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------ the Winograd transforms
+B_T = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=float)
+G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+A_T = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=float)
+
+
+def test_f2x3_matrices_compute_the_3x3_correlation():
+    # the algebra the kernels are built on, checked on its own: A^T[(G g G^T)(B^T d B)]A
+    rng = np.random.default_rng(0)
+    d, g = rng.standard_normal((4, 4)), rng.standard_normal((3, 3))
+    y = A_T @ ((G @ g @ G.T) * (B_T @ d @ B_T.T)) @ A_T.T
+    direct = np.array([[np.sum(d[i:i + 3, j:j + 3] * g) for j in range(2)] for i in range(2)])
+    np.testing.assert_allclose(y, direct, rtol=1e-12, atol=1e-12)
+
+
+@given(tile_h=st.integers(1, 3), tile_w=st.integers(1, 3), channels=st.integers(1, 5), seed=st.integers(0, 2**31))
+def test_tile_kernels_apply_their_matrices(tile_h, tile_w, channels, seed):
+    rng = np.random.default_rng(seed)
+    h, w = 2 * tile_h + 2, 2 * tile_w + 2  # every tile inside the image: no padding
+    x = rng.standard_normal((1, h, w, channels))
+    rows, cols = winograd.tile_tables(h, 2 * tile_h, 0), winograd.tile_tables(w, 2 * tile_w, 0)
+    tiles = winograd_cpu.input_tiles(x, np.empty((16, 1, tile_h, tile_w, channels)), 0, rows, cols,
+                                     np.empty((1, 4, 4, channels)))
+    products = rng.standard_normal((16, 1, tile_h, tile_w, channels))
+    out = winograd_cpu.output_tiles(products, np.empty((1, 2 * tile_h, 2 * tile_w, channels)), 0,
+                                    np.zeros(channels))
+    grad = rng.standard_normal((1, 2 * tile_h, 2 * tile_w, channels))
+    grad_tiles = winograd_cpu.grad_tiles(grad, np.empty((16, 1, tile_h, tile_w, channels)), 0,
+                                         np.empty((2, 2, channels)))
+    dx = winograd_cpu.input_tiles_adjoint_add(products, np.zeros_like(x), 0, rows, cols, np.empty((1, 4, 4, channels)))
+    expected_dx = np.zeros_like(x)
+    for a in range(tile_h):
+        for b in range(tile_w):
+            for c in range(channels):
+                patch = x[0, 2 * a:2 * a + 4, 2 * b:2 * b + 4, c]
+                np.testing.assert_allclose(tiles[:, 0, a, b, c].reshape(4, 4), B_T @ patch @ B_T.T, atol=1e-12)
+                m = products[:, 0, a, b, c].reshape(4, 4)
+                np.testing.assert_allclose(out[0, 2 * a:2 * a + 2, 2 * b:2 * b + 2, c], A_T @ m @ A_T.T, atol=1e-12)
+                u = grad[0, 2 * a:2 * a + 2, 2 * b:2 * b + 2, c]
+                np.testing.assert_allclose(grad_tiles[:, 0, a, b, c].reshape(4, 4), A_T.T @ u @ A_T, atol=1e-12)
+                expected_dx[0, 2 * a:2 * a + 4, 2 * b:2 * b + 4, c] += B_T.T @ m @ B_T
+    np.testing.assert_allclose(dx, expected_dx, rtol=1e-12, atol=1e-12)
+
+
+@given(c_out=st.integers(1, 4), channels=st.integers(1, 4), seed=st.integers(0, 2**31))
+def test_filter_transform_and_its_adjoint(c_out, channels, seed):
+    rng = np.random.default_rng(seed)
+    weight = rng.standard_normal((c_out, channels, 3, 3))
+    u = winograd.weight_transform(weight)
+    expected = np.einsum("ki,ocij,lj->kloc", G, weight, G).reshape(16, c_out, channels)
+    np.testing.assert_allclose(u, expected, rtol=1e-12, atol=1e-12)
+    du = rng.standard_normal((16, c_out, channels))
+    back = winograd.weight_transform_adjoint(du)
+    np.testing.assert_allclose(back, np.einsum("ki,kloc,lj->ocij", G, du.reshape(4, 4, c_out, channels), G),
+                               rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------ the BLAS switch
+@pytest.mark.skipif(blas.threads() is None, reason="NumPy's BLAS is not OpenBLAS: nothing to switch")
+def test_one_thread_blocks_nest_and_overlap_and_restore_the_thread_count():
+    before = blas.threads()
+    get = blas._switch.functions()[0]
+    inside, release = threading.Event(), threading.Event()
+
+    def other_block():
+        with blas.one_thread():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_block)
+    with blas.one_thread() as saved:
+        assert saved == before and get() == 1 and blas.threads() == before
+        thread.start()
+        inside.wait(10)
+        with blas.one_thread() as nested:
+            assert nested == before
+        assert get() == 1
+    assert get() == 1, "the other thread's block is still open"
+    release.set()
+    thread.join(10)
+    assert get() == before
