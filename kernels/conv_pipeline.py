@@ -25,6 +25,7 @@ none found) ``workers()`` is None and ``conv.py`` keeps to its chunked path.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -84,6 +85,16 @@ def _cut(start, stop, out_h, rows_per_step):
                 units.append((image, image + 1, row + count * k // steps, row + count * (k + 1) // steps))
             position = image * out_h + end
     return units
+
+
+def _forget_pool():
+    """In a forked child the pool's threads do not exist: start a new pool there."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _executor(threads_needed):

@@ -239,3 +239,30 @@ def test_one_thread_blocks_nest_and_overlap_and_restore_the_thread_count():
     release.set()
     thread.join(10)
     assert get() == before
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+def test_pipelines_work_in_a_forked_child():
+    # the parent's pool threads do not exist in a child; a stale pool would wait forever
+    import os
+
+    x, w = mt.randn(4, 16, 8, 8), mt.randn(16, 16, 3, 3)
+    with route("pipelines", workers=2):
+        expected = F.conv2d(x, w, padding=1).numpy()  # the parent's pool now exists
+        pid = os.fork()
+        if pid == 0:  # the child: exit status 0 only if the same convolution completes
+            try:
+                os._exit(0 if np.array_equal(F.conv2d(x, w, padding=1).numpy(), expected) else 1)
+            finally:
+                os._exit(2)
+    import signal
+    import time
+
+    deadline = time.monotonic() + 60
+    while (finished := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if finished[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the convolution in the forked child did not finish in 60 s")
+    assert os.waitstatus_to_exitcode(finished[1]) == 0
