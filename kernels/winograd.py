@@ -33,18 +33,31 @@ from .taps import tap_tables
 # layers with fewer channels (in or out) than this stay on im2col: the GEMMs are too thin
 # for the transforms to pay for themselves (the tests lower it to cover small cases)
 MIN_CHANNELS = 16
-# ... and layers with fewer tiles than this times their widest channel count (see ``applies``)
+# ... and so do layers with fewer tiles in the batch: the filter transform (16 values per
+# filter) would cost more than the multiplications it saves
+MIN_TILES = 64
+# with fewer tiles than this times the widest channel count, the cores split the channels
+# instead of the tiles (see ``_by_channels``)
 MIN_TILES_PER_CHANNEL = 2
 
+
 def applies(kernel, stride, dilation, groups, channels, out_channels, n_images, out_hw):
-    """Whether a layer takes the Winograd path: 3x3, stride 1, no dilation, one group, and
-    GEMMs that are not too thin for the transforms to pay (``MIN_CHANNELS``) nor too short:
-    at least twice as many tiles as channels. With fewer, the 16 transformed filters (16/9
-    the weight) are read for too few rows; ResNet-18's 512-channel 4x4 layer (128 tiles)
-    ran 1.4x slower than on im2col, its 256-channel 8x8 one (512 tiles) 1.3x faster."""
+    """Whether a layer takes the Winograd path: 3x3, stride 1, no dilation, one group, with
+    GEMMs neither too thin (``MIN_CHANNELS``) nor too short (``MIN_TILES``)."""
     tiles = n_images * (-(-out_hw[0] // 2)) * (-(-out_hw[1] // 2))
     return (tuple(kernel) == (3, 3) and tuple(stride) == (1, 1) and tuple(dilation) == (1, 1) and groups == 1
-            and min(channels, out_channels) >= MIN_CHANNELS and tiles >= MIN_TILES_PER_CHANNEL * max(channels, out_channels))
+            and min(channels, out_channels) >= MIN_CHANNELS and tiles >= MIN_TILES)
+
+
+def _by_channels(n_tiles, channels, out_channels, itemsize, budget):
+    """Whether the cores split the channels rather than the tiles. Split by tiles, every
+    core reads all 16 transformed filters (16/9 of the weight) for its share of the rows:
+    with few rows, that reading dominates (ResNet-18's 512-channel 4x4 layer, 128 tiles:
+    1.4x slower than im2col). Split by channels, each core reads its share of the filters
+    once, for all the tiles, which are transformed first into buffers shared by the cores
+    (so the whole batch's tiles must fit the memory budget)."""
+    widest = max(channels, out_channels)
+    return n_tiles < MIN_TILES_PER_CHANNEL * widest and 2 * 16 * n_tiles * widest * itemsize <= budget
 
 
 # Bytes between two of the 16 planes of a tile buffer beyond their size. A transform stores
@@ -92,8 +105,10 @@ def forward(x, weight, bias, out, padding, n_workers, step_bytes):
     n, h, w, c = x.shape
     _, out_h, out_w, c_out = out.shape
     rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
-    u = weight_transform(weight).transpose(0, 2, 1)  # (16, C, C_out)
     bias = np.zeros(c_out, x.dtype) if bias is None else bias
+    if _by_channels(n * len(rows) * len(cols), c, c_out, x.itemsize, step_bytes * n_workers):
+        return _forward_by_channels(x, weight, bias, out, rows, cols, n_workers)
+    u = weight_transform(weight).transpose(0, 2, 1)  # (16, C, C_out)
     tile_w = len(cols)
     shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, x.itemsize, False)
 
@@ -116,6 +131,8 @@ def input_grad(gy, weight, dx, padding, n_workers, step_bytes):
     n, h, w, c = dx.shape
     _, out_h, out_w, c_out = gy.shape
     rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
+    if _by_channels(n * len(rows) * len(cols), c, c_out, gy.itemsize, step_bytes * n_workers):
+        return _input_grad_by_channels(gy, weight, dx, rows, cols, n_workers)
     u = weight_transform(weight)  # (16, C_out, C)
     tile_w = len(cols)
     shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, gy.itemsize, True)
@@ -143,6 +160,8 @@ def weight_grad(x, gy, padding, n_workers, step_bytes):
     n, h, w, c = x.shape
     _, out_h, out_w, c_out = gy.shape
     rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
+    if _by_channels(n * len(rows) * len(cols), c, c_out, x.itemsize, step_bytes * n_workers):
+        return _weight_grad_by_channels(x, gy, rows, cols, n_workers)
     tile_w = len(cols)
     shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, x.itemsize, False)
 
@@ -164,3 +183,101 @@ def weight_grad(x, gy, padding, n_workers, step_bytes):
     for partial in partials[1:]:
         du += partial
     return weight_transform_adjoint(du)
+
+
+# ------------------------------------------------- few tiles, many channels: split channels
+# Three steps, each on all cores: transform every tile into buffers shared for the call
+# (the calling thread's), split by images; then the GEMMs and the inverse transform, split
+# by channels, so that each core reads only its share of the transformed filters and
+# writes only its own channels. Nothing is summed across cores: results are repeatable.
+
+
+def _ranges(total, parts):
+    """Up to ``parts`` contiguous, near-equal, non-empty (start, stop) ranges of range(total)."""
+    bounds = [total * k // parts for k in range(parts + 1)]
+    return [(start, stop) for start, stop in zip(bounds, bounds[1:]) if start < stop]
+
+
+def _shared_tiles(x_or_gy, rows, cols, channels, slot):
+    return _planes((16, x_or_gy.shape[0], len(rows), len(cols), channels), x_or_gy.dtype, slot)
+
+
+def _filters_by_channels(weight, n_workers):
+    """U (16, C_out, C), each core transforming its share of the filters."""
+    c_out, c = weight.shape[:2]
+    gap = _PLANE_GAP // weight.itemsize
+    u = np.empty((16, c_out * c + gap), dtype=weight.dtype)[:, :c_out * c].reshape(16, c_out, c)
+    weight = np.ascontiguousarray(weight)
+
+    def task(part):
+        winograd_cpu.filter_tiles(weight[part[0]:part[1]], u[:, part[0]:part[1]])
+
+    _run(task, _ranges(c_out, n_workers))
+    return u
+
+
+def _forward_by_channels(x, weight, bias, out, rows, cols, n_workers):
+    n, c, c_out = x.shape[0], x.shape[3], out.shape[3]
+    tiles = _shared_tiles(x, rows, cols, c, "shared tiles")
+
+    def transform(part):
+        patch = workspace((1, 4, 4, c), x.dtype, np, slot="patch")
+        winograd_cpu.input_tiles(x[part[0]:part[1]], tiles[:, part[0]:part[1]], 0, rows, cols, patch)
+
+    def multiply(part):
+        o0, o1 = part
+        products = _planes(tiles.shape[:4] + (o1 - o0,), x.dtype, "products")
+        np.matmul(tiles.reshape(16, -1, c), u[:, o0:o1].transpose(0, 2, 1), out=products.reshape(16, -1, o1 - o0))
+        winograd_cpu.output_tiles(products, out[..., o0:o1], 0, bias[o0:o1])
+
+    with one_thread():
+        u = _filters_by_channels(weight, n_workers)
+        _run(transform, _ranges(n, n_workers))
+        _run(multiply, _ranges(c_out, n_workers))
+    return out
+
+
+def _input_grad_by_channels(gy, weight, dx, rows, cols, n_workers):
+    n, c, c_out = gy.shape[0], dx.shape[3], gy.shape[3]
+    grads = _shared_tiles(gy, rows, cols, c_out, "shared products")
+
+    def transform(part):
+        block = workspace((2, 2, c_out), gy.dtype, np, slot="block")
+        winograd_cpu.grad_tiles(gy[part[0]:part[1]], grads[:, part[0]:part[1]], 0, block)
+
+    def multiply(part):
+        c0, c1 = part
+        tiles = _planes(grads.shape[:4] + (c1 - c0,), gy.dtype, "tiles")
+        np.matmul(grads.reshape(16, -1, c_out), u[:, :, c0:c1], out=tiles.reshape(16, -1, c1 - c0))
+        patch = workspace((1, 4, 4, c1 - c0), gy.dtype, np, slot="patch")
+        dx[..., c0:c1] = 0  # this core's channels, whole
+        winograd_cpu.input_tiles_adjoint_add(tiles, dx[..., c0:c1], 0, rows, cols, patch)
+
+    with one_thread():
+        u = _filters_by_channels(weight, n_workers)
+        _run(transform, _ranges(n, n_workers))
+        _run(multiply, _ranges(c, n_workers))
+    return dx
+
+
+def _weight_grad_by_channels(x, gy, rows, cols, n_workers):
+    n, c, c_out = x.shape[0], x.shape[3], gy.shape[3]
+    tiles = _shared_tiles(x, rows, cols, c, "shared tiles")
+    grads = _shared_tiles(gy, rows, cols, c_out, "shared products")
+    result = np.empty((c_out, c, 3, 3), dtype=x.dtype)
+
+    def transform(part):
+        patch = workspace((1, 4, 4, c), x.dtype, np, slot="patch")
+        block = workspace((2, 2, c_out), x.dtype, np, slot="block")
+        winograd_cpu.input_tiles(x[part[0]:part[1]], tiles[:, part[0]:part[1]], 0, rows, cols, patch)
+        winograd_cpu.grad_tiles(gy[part[0]:part[1]], grads[:, part[0]:part[1]], 0, block)
+
+    def multiply(part):
+        o0, o1 = part
+        du = np.matmul(grads.reshape(16, -1, c_out)[:, :, o0:o1].transpose(0, 2, 1), tiles.reshape(16, -1, c))
+        winograd_cpu.filter_tiles_adjoint(du, result[o0:o1])
+
+    with one_thread():
+        _run(transform, _ranges(n, n_workers))
+        _run(multiply, _ranges(c_out, n_workers))
+    return result

@@ -20,14 +20,16 @@ from tests.ops.test_conv import _arrays, _fast_against_reference, conv_cases, di
 
 @contextlib.contextmanager
 def route(name, workers=None, budget=None):
-    """Send every dense convolution down one route: "chunks", "pipelines" or "winograd"
-    (which only takes 3x3, stride-1 cases); ``workers`` pipelines and a memory ``budget``
-    small enough to cut images into bands."""
-    saved = (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS,
+    """Send every dense convolution down one route: "chunks", "pipelines", "winograd" or
+    "winograd-by-channels" (the Winograd routes take only 3x3, stride-1 cases); ``workers``
+    pipelines and a memory ``budget`` small enough to cut images into bands."""
+    saved = (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS, winograd.MIN_TILES,
              winograd.MIN_TILES_PER_CHANNEL, conv_pipeline.workers, fast.memory_budget())
     conv_pipeline.enabled = name != "chunks"
     fast.PIPELINE_MIN_ROWS_PER_COLUMN = 0
-    winograd.MIN_CHANNELS, winograd.MIN_TILES_PER_CHANNEL = (1, 0) if name == "winograd" else (10**9, 0)
+    winograd.MIN_CHANNELS = 1 if name.startswith("winograd") else 10**9
+    winograd.MIN_TILES = 0
+    winograd.MIN_TILES_PER_CHANNEL = 10**9 if name == "winograd-by-channels" else 0
     if workers is not None and name != "chunks":
         conv_pipeline.workers = lambda: workers
     if budget is not None:
@@ -35,7 +37,7 @@ def route(name, workers=None, budget=None):
     try:
         yield
     finally:
-        (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS,
+        (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS, winograd.MIN_TILES,
          winograd.MIN_TILES_PER_CHANNEL, conv_pipeline.workers, budget_before) = saved
         fast.set_memory_budget(budget_before)
 
@@ -51,14 +53,15 @@ def winograd_cases(draw):
 
 
 ROUTES = [("chunks", None, None), ("pipelines", 2, None), ("pipelines", 3, 700), ("winograd", 2, None),
-          ("winograd", 3, 900)]
-ROUTE_IDS = ["chunks", "pipelines", "pipelines-3-workers-in-bands", "winograd", "winograd-3-workers-in-bands"]
+          ("winograd", 3, 900), ("winograd-by-channels", 3, None)]
+ROUTE_IDS = ["chunks", "pipelines", "pipelines-3-workers-in-bands", "winograd", "winograd-3-workers-in-bands",
+             "winograd-by-channels-3-workers"]
 
 
 @pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
 @given(data=st.data())
 def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, data):
-    case = data.draw(winograd_cases() if name == "winograd" else conv_cases())
+    case = data.draw(winograd_cases() if name.startswith("winograd") else conv_cases())
     with route(name, workers, budget):
         _fast_against_reference(case)
 
@@ -66,7 +69,7 @@ def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, da
 @pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
 @given(data=st.data())
 def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers, budget, data):
-    case = data.draw(winograd_cases() if name == "winograd" else conv_cases(max_side=3))
+    case = data.draw(winograd_cases() if name.startswith("winograd") else conv_cases(max_side=3))
     x, w, b = _arrays(case)
     args = (case["stride"], case["padding"], case["dilation"], case["groups"])
     with route(name, workers, budget):
@@ -79,7 +82,7 @@ def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers,
 @pytest.mark.parametrize("name,workers,budget", ROUTES[1:], ids=ROUTE_IDS[1:])
 @given(data=st.data())
 def test_pipelined_backward_is_bit_for_bit_repeatable(name, workers, budget, data):
-    case = data.draw(winograd_cases() if name == "winograd" else conv_cases(max_side=4))
+    case = data.draw(winograd_cases() if name.startswith("winograd") else conv_cases(max_side=4))
     x, w, _ = _arrays(case, np.float32)
     args = (case["stride"], case["padding"], case["dilation"], case["groups"])
     results = []
