@@ -26,8 +26,10 @@ Why it is shaped like this:
   GEMM that reads it beat one big buffer by 1.2-1.6x on ResNet and VGG layers.
 * The buffer is reused from call to call (per thread; ``gemm.workspace``).
 * On NumPy with OpenBLAS, the dense path runs as per-core pipelines instead of chunks
-  (``conv_pipeline.py``): faster on our machines, and the chunked path stays for CuPy and
-  for other BLAS libraries, whose threads we cannot hand to the pipelines.
+  (``conv_pipeline.py``), and 3x3 stride-1 layers as Winograd F(2x2, 3x3) on them
+  (``winograd.py``); ``_dense_route`` chooses. The chunked path stays for CuPy, for other
+  BLAS libraries (whose threads we cannot hand to the pipelines), and for GEMMs with few
+  rows for their width.
 """
 
 from __future__ import annotations

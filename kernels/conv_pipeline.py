@@ -105,7 +105,7 @@ def _executor(threads_needed):
         return _pool
 
 
-def _run(task, shares):
+def run_shares(task, shares):
     """``task(units)`` for every share, in parallel: the calling thread takes the first
     share, pool threads the others. Returns the results in share order; waits for every
     share before raising the first error (they all write into the caller's arrays)."""
@@ -127,6 +127,22 @@ def _run(task, shares):
     return results
 
 
+def run_on_cores(task, shares):
+    """``run_shares`` with OpenBLAS on one thread: each core's GEMMs run on that core alone."""
+    with one_thread():
+        return run_shares(task, shares)
+
+
+def summed_on_cores(task, shares):
+    """``run_on_cores``, then the shares' results added in share order: the same sum, bit
+    for bit, on every run."""
+    partials = run_on_cores(task, shares)
+    total = partials[0]
+    for partial in partials[1:]:
+        total += partial
+    return total
+
+
 def forward(x, wmat, bias, out, in_rows, in_cols, kernel, groups, n_workers, step_bytes):
     """``out`` (N, OH, OW, C_out) = im2col(x) @ wmat (+ bias), per core; ``x`` is the
     unpadded channels-last input, read through the tap tables ``in_rows``/``in_cols``."""
@@ -145,8 +161,7 @@ def forward(x, wmat, bias, out, in_rows, in_cols, kernel, groups, n_workers, ste
             if bias is not None:
                 target += bias  # while the unit's output is still in cache
 
-    with one_thread():
-        _run(task, shares)
+    run_on_cores(task, shares)
     return out
 
 
@@ -167,8 +182,7 @@ def input_grad(gy, wmat_t, dx, in_rows, in_cols, kernel, groups, n_workers, step
                            cols.reshape(-1, groups, depth))
             cpu.col2im_taps_add(cols, dx[n0:n1], r0, in_rows, in_cols)
 
-    with one_thread():
-        _run(task, shares)
+    run_on_cores(task, shares)
     return dx
 
 
@@ -192,9 +206,4 @@ def weight_grad(x, gy, in_rows, in_cols, kernel, groups, n_workers, step_bytes):
             total += np.matmul(grads, rows)
         return total
 
-    with one_thread():
-        partials = _run(task, shares)
-    result = partials[0]
-    for partial in partials[1:]:
-        result += partial
-    return result
+    return summed_on_cores(task, shares)

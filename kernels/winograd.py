@@ -13,9 +13,10 @@ approximation): with dM = A dY A^T,
     input gradient:  dV[xi] = dM[xi] @ U[xi]^T,  dd = B dV B^T, added into the input's tiles
     weight gradient: dU[xi] = sum over tiles of V[xi]^T @ dM[xi],  dg = G^T dU G
 
-Each is one pass of the per-core pipelines (``conv_pipeline.plan``, ``_run``), in bands of
-tile rows; two buffers per band (the transformed tiles and their products) are what the
-memory budget bounds. Rounding: the transforms add and subtract neighbouring inputs, so
+Each is one pass of the per-core pipelines (``conv_pipeline.plan``, ``run_on_cores``), in
+bands of tile rows; two buffers per band (the transformed tiles and their products) are
+what the memory budget bounds. Layers with few tiles for many channels split the
+channels across the cores instead (``_by_channels``). Rounding: the transforms add and subtract neighbouring inputs, so
 float32 results differ from im2col's by a few units in the last place more; an inf or NaN
 in a tile reaches all four of the tile's outputs (as in every Winograd convolution).
 """
@@ -26,7 +27,7 @@ import numpy as np
 
 from ..blas import one_thread
 from . import winograd_cpu
-from .conv_pipeline import _run, plan
+from .conv_pipeline import plan, run_shares, run_on_cores, summed_on_cores
 from .gemm import workspace
 from .taps import tap_tables
 
@@ -121,8 +122,7 @@ def forward(x, weight, bias, out, padding, n_workers, step_bytes):
             np.matmul(tiles.reshape(16, -1, c), u, out=products.reshape(16, -1, c_out))
             winograd_cpu.output_tiles(products, out[n0:n1], r0, bias)
 
-    with one_thread():
-        _run(task, shares)
+    run_on_cores(task, shares)
     return out
 
 
@@ -149,8 +149,7 @@ def input_grad(gy, weight, dx, padding, n_workers, step_bytes):
             np.matmul(grads.reshape(16, -1, c_out), u, out=tiles.reshape(16, -1, c))
             winograd_cpu.input_tiles_adjoint_add(tiles, dx[n0:n1], r0, rows, cols, patch)
 
-    with one_thread():
-        _run(task, shares)
+    run_on_cores(task, shares)
     return dx
 
 
@@ -177,12 +176,7 @@ def weight_grad(x, gy, padding, n_workers, step_bytes):
             total += np.matmul(grads.reshape(16, -1, c_out).transpose(0, 2, 1), tiles.reshape(16, -1, c))
         return total
 
-    with one_thread():
-        partials = _run(task, shares)
-    du = partials[0]
-    for partial in partials[1:]:
-        du += partial
-    return weight_transform_adjoint(du)
+    return weight_transform_adjoint(summed_on_cores(task, shares))
 
 
 # ------------------------------------------------- few tiles, many channels: split channels
@@ -212,7 +206,7 @@ def _filters_by_channels(weight, n_workers):
     def task(part):
         winograd_cpu.filter_tiles(weight[part[0]:part[1]], u[:, part[0]:part[1]])
 
-    _run(task, _ranges(c_out, n_workers))
+    run_shares(task, _ranges(c_out, n_workers))
     return u
 
 
@@ -232,8 +226,8 @@ def _forward_by_channels(x, weight, bias, out, rows, cols, n_workers):
 
     with one_thread():
         u = _filters_by_channels(weight, n_workers)
-        _run(transform, _ranges(n, n_workers))
-        _run(multiply, _ranges(c_out, n_workers))
+        run_shares(transform, _ranges(n, n_workers))
+        run_shares(multiply, _ranges(c_out, n_workers))
     return out
 
 
@@ -255,8 +249,8 @@ def _input_grad_by_channels(gy, weight, dx, rows, cols, n_workers):
 
     with one_thread():
         u = _filters_by_channels(weight, n_workers)
-        _run(transform, _ranges(n, n_workers))
-        _run(multiply, _ranges(c, n_workers))
+        run_shares(transform, _ranges(n, n_workers))
+        run_shares(multiply, _ranges(c, n_workers))
     return dx
 
 
@@ -278,6 +272,6 @@ def _weight_grad_by_channels(x, gy, rows, cols, n_workers):
         winograd_cpu.filter_tiles_adjoint(du, result[o0:o1])
 
     with one_thread():
-        _run(transform, _ranges(n, n_workers))
-        _run(multiply, _ranges(c_out, n_workers))
+        run_shares(transform, _ranges(n, n_workers))
+        run_shares(multiply, _ranges(c_out, n_workers))
     return result
