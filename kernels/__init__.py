@@ -96,6 +96,13 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
                                            prepared_input, prepared_grad)
 
 
+def conv2d_backward(x, grad_out, weight, stride, padding, dilation, groups, prepared_input=None, prepared_grad=None):
+    """(``conv2d_input_grad``, ``conv2d_weight_grad``) together: where a route can, it
+    reads the output gradient once for both (a backward pass that records no graph)."""
+    return lookup("conv2d_backward", x)(x, grad_out, weight, stride, padding, dilation, groups, prepared_input,
+                                        prepared_grad)
+
+
 def conv2d_prepare_input(x, weight_shape, stride, padding, dilation, groups):
     """The layout copy of x that the forward and the weight gradient share (or None)."""
     return lookup("conv2d_prepare_input", x)(x, weight_shape, stride, padding, dilation, groups)
@@ -143,7 +150,7 @@ def erf(x):
 
 
 register("index_add", "reference", reference.index_add)
-for _name in ("im2col", "col2im", "conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
+for _name in ("im2col", "col2im", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_backward"):
     register(_name, "reference", getattr(reference, _name))
 register("conv2d_prepare_input", "reference", reference.prepare_input)
 register("conv2d_prepare_grad", "reference", reference.prepare_grad)
@@ -167,7 +174,7 @@ for _name in ("batch_norm_train", "batch_norm_backward"):
 register("erf", "reference", _special.erf_reference)
 register("erf", "cpu", _special.erf_cpu)
 
-for _name in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
+for _name in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_backward"):
     register(_name, "cpu", getattr(_conv, _name))
 register("conv2d_prepare_input", "cpu", _conv.prepare_input)
 register("conv2d_prepare_grad", "cpu", _conv.prepare_grad)

@@ -311,7 +311,7 @@ def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, gro
         if route == "pipelines":
             dx = xp.empty((n, h, w, c), dtype=grad_out.dtype)  # the pipelines zero it
             in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
-            conv_pipeline.input_grad(gy, wmat, dx, in_rows, in_cols, (kh, kw), groups, cores, _step(cores))
+            conv_pipeline.gradients(None, gy, wmat, dx, in_rows, in_cols, (kh, kw), groups, cores, _step(cores))
             return _as_nchw(dx, keep)
         dxpad = xp.empty((n, hp, wp, c), dtype=grad_out.dtype)  # col2im overwrites it
         per_image = out_h * out_w * kh * kw * c * grad_out.dtype.itemsize
@@ -355,14 +355,19 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
                                     _step(cores))
     if route == "pipelines":
         in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
-        dw = conv_pipeline.weight_grad(_dense_input(x, padding, prepared_input, padded=False), gy, in_rows, in_cols,
-                                       (kh, kw), groups, cores, _step(cores))
+        dw = conv_pipeline.gradients(_dense_input(x, padding, prepared_input, padded=False), gy, None, None,
+                                     in_rows, in_cols, (kh, kw), groups, cores, _step(cores))
     else:
         dw = _chunked_weight_grad(_dense_input(x, padding, prepared_input, padded=True), gy, (kh, kw), groups,
                                   stride, dilation)
-    # (G, C_out/G, KH, KW, Cg) -> (C_out, Cg, KH, KW)
-    return xp.ascontiguousarray(dw.reshape(groups, c_out // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3)).reshape(
-        c_out, cg, kh, kw)
+    return _weight_from_rows(dw, weight_shape, groups)
+
+
+def _weight_from_rows(dw, weight_shape, groups):
+    """(G, C_out/G, KH*KW*Cg), im2col's column order -> (C_out, Cg, KH, KW)."""
+    c_out, cg, kh, kw = weight_shape
+    blocks = dw.reshape(groups, c_out // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3)
+    return xp_of(dw).ascontiguousarray(blocks).reshape(c_out, cg, kh, kw)
 
 
 def _chunked_weight_grad(xpad, gy, kernel, groups, stride, dilation):
@@ -386,3 +391,31 @@ def _chunked_weight_grad(xpad, gy, kernel, groups, stride, dilation):
         else:
             dw += xp.matmul(product, rows)
     return dw
+
+
+# ------------------------------------------------------------------ both gradients
+def conv2d_backward(x, grad_out, weight, stride, padding, dilation, groups, prepared_input=None, prepared_grad=None):
+    """(input gradient, weight gradient) of ``conv2d``, in one pass on the per-core routes
+    (each unit of the output gradient is read, and for Winograd transformed, once for
+    both); on the others, the two kernels one after the other."""
+    n, c, h, w = x.shape
+    c_out, cg, kh, kw = weight.shape
+    out_h, out_w = grad_out.shape[2:]
+    route = None
+    if not _is_direct(cg, groups) and not _is_pointwise(kh, kw, padding):
+        route, cores = _dense_route(x, n, (out_h, out_w), weight.shape, stride, dilation, groups)
+    if route not in ("winograd", "pipelines"):
+        return (conv2d_input_grad(grad_out, weight, (h, w), stride, padding, dilation, groups, prepared_grad),
+                conv2d_weight_grad(x, grad_out, weight.shape, stride, padding, dilation, groups, prepared_input,
+                                   prepared_grad))
+    gy = _channels_last(grad_out) if prepared_grad is None else prepared_grad
+    xin = _dense_input(x, padding, prepared_input, padded=False)
+    dx = np.empty((n, h, w, c), dtype=grad_out.dtype)  # the pipelines zero it
+    if route == "winograd":
+        dw = winograd.gradients(xin, gy, weight, dx, padding, cores, _step(cores))
+    else:
+        in_rows, in_cols, _, _ = _direct_tables((h, w), (out_h, out_w), (kh, kw), stride, padding, dilation)
+        wmat = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (G, C_out/G, KH*KW*Cg)
+        dw = _weight_from_rows(conv_pipeline.gradients(xin, gy, wmat, dx, in_rows, in_cols, (kh, kw), groups, cores,
+                                                       _step(cores)), weight.shape, groups)
+    return _as_nchw(dx, _is_channels_last(grad_out)), dw

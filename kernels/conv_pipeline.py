@@ -165,45 +165,36 @@ def forward(x, wmat, bias, out, in_rows, in_cols, kernel, groups, n_workers, ste
     return out
 
 
-def input_grad(gy, wmat_t, dx, in_rows, in_cols, kernel, groups, n_workers, step_bytes):
-    """``dx`` (N, H, W, C) = col2im(gy @ wmat_t), per core, each image on one core."""
+def gradients(x, gy, wmat_t, dx, in_rows, in_cols, kernel, groups, n_workers, step_bytes):
+    """The input gradient ``dx`` (N, H, W, C) = col2im(gy @ wmat_t) unless ``dx`` is None,
+    and the weight gradient (G, C_out/G, KH*KW*Cg) = the sum over the batch of
+    gy^T @ im2col(x), returned unless ``x`` is None. Asked for both, one pass takes each
+    unit of ``gy`` once for both (each image then stays on one core, for ``dx``'s sake);
+    the workers' partial weight gradients are added in worker order."""
     n, out_h, out_w, c_out = gy.shape
     kh, kw = kernel
-    cg = dx.shape[3] // groups
-    depth = kh * kw * cg
-    shares = plan(n, out_h, out_w * groups * depth * gy.itemsize, n_workers, step_bytes, whole_images=True)
-
-    def task(units):
-        for n0, n1, r0, r1 in units:
-            if r0 == 0:  # an image's first unit: its bands add into these rows from here on
-                dx[n0:n1] = 0
-            cols = workspace((n1 - n0, r1 - r0, out_w, groups, kh, kw, cg), gy.dtype, np)
-            grouped_matmul(gy[n0:n1, r0:r1].reshape(-1, groups, c_out // groups), wmat_t,
-                           cols.reshape(-1, groups, depth))
-            cpu.col2im_taps_add(cols, dx[n0:n1], r0, in_rows, in_cols)
-
-    run_on_cores(task, shares)
-    return dx
-
-
-def weight_grad(x, gy, in_rows, in_cols, kernel, groups, n_workers, step_bytes):
-    """(G, C_out/G, KH*KW*Cg) = sum over the batch of gy^T @ im2col(x), per core; the
-    workers' partial sums are added in worker order."""
-    n, out_h, out_w, c_out = gy.shape
-    kh, kw = kernel
-    cg = x.shape[3] // groups
+    cg = (dx if dx is not None else x).shape[3] // groups
     depth = kh * kw * cg
     og = c_out // groups
-    shares = plan(n, out_h, out_w * groups * depth * x.itemsize, n_workers, step_bytes, whole_images=False)
+    shares = plan(n, out_h, out_w * groups * depth * gy.itemsize, n_workers, step_bytes, whole_images=dx is not None)
 
     def task(units):
-        total = np.zeros((groups, og, depth), dtype=x.dtype)
+        total = None if x is None else np.zeros((groups, og, depth), dtype=gy.dtype)
         for n0, n1, r0, r1 in units:
-            cols = workspace((n1 - n0, r1 - r0, out_w, groups, kh, kw, cg), x.dtype, np)
-            cpu.im2col_taps(x[n0:n1], cols, r0, in_rows, in_cols)
-            rows = cols.reshape(-1, groups, depth).transpose(1, 0, 2)  # (G, m, K)
-            grads = gy[n0:n1, r0:r1].reshape(-1, groups, og).transpose(1, 2, 0)  # (G, Og, m)
-            total += np.matmul(grads, rows)
+            cols = workspace((n1 - n0, r1 - r0, out_w, groups, kh, kw, cg), gy.dtype, np)
+            grads = gy[n0:n1, r0:r1].reshape(-1, groups, og)
+            if dx is not None:
+                if r0 == 0:  # an image's first unit: its bands add into these rows from here on
+                    dx[n0:n1] = 0
+                grouped_matmul(grads, wmat_t, cols.reshape(-1, groups, depth))
+                cpu.col2im_taps_add(cols, dx[n0:n1], r0, in_rows, in_cols)
+            if x is not None:
+                cpu.im2col_taps(x[n0:n1], cols, r0, in_rows, in_cols)
+                rows = cols.reshape(-1, groups, depth).transpose(1, 0, 2)  # (G, m, K)
+                total += np.matmul(grads.transpose(1, 2, 0), rows)  # (G, Og, m) @ (G, m, K)
         return total
 
+    if x is None:
+        run_on_cores(task, shares)
+        return None
     return summed_on_cores(task, shares)

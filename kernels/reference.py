@@ -72,6 +72,13 @@ def col2im(cols, xpad, stride, dilation):
     return xpad
 
 
+def conv2d_backward(x, grad_out, weight, stride, padding, dilation, groups, prepared_input=None,
+                    prepared_grad=None):
+    """(input gradient, weight gradient): the two kernels above, one after the other."""
+    return (conv2d_input_grad(grad_out, weight, x.shape[2:], stride, padding, dilation, groups),
+            conv2d_weight_grad(x, grad_out, weight.shape, stride, padding, dilation, groups))
+
+
 def prepare_input(x, weight_shape, stride, padding, dilation, groups):
     """The reference kernels share no preparation: they compute everything from x."""
     return None

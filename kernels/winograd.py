@@ -126,57 +126,59 @@ def forward(x, weight, bias, out, padding, n_workers, step_bytes):
     return out
 
 
-def input_grad(gy, weight, dx, padding, n_workers, step_bytes):
-    """``dx`` (N, H, W, C) = the adjoint of ``forward`` in x, applied to ``gy`` (N, OH, OW, C_out)."""
-    n, h, w, c = dx.shape
-    _, out_h, out_w, c_out = gy.shape
-    rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
+def gradients(x, gy, weight, dx, padding, n_workers, step_bytes):
+    """The adjoints of ``forward`` applied to ``gy`` (N, OH, OW, C_out): the input
+    gradient into ``dx`` (N, H, W, C) unless it is None, and the weight gradient
+    (C_out, C, 3, 3) returned unless ``x`` is None (``weight`` is read only for the input
+    gradient). Asked for both (a backward pass that
+    needs no graph of its own), one pass transforms each band's output gradient once
+    for both; each image then stays on one core, for the input gradient's sake."""
+    _, h, w, c = (dx if dx is not None else x).shape
+    n, c_out = gy.shape[0], gy.shape[3]
+    rows, cols = tile_tables(h, gy.shape[1], padding[0]), tile_tables(w, gy.shape[2], padding[2])
     if _by_channels(n * len(rows) * len(cols), c, c_out, gy.itemsize, step_bytes * n_workers):
-        return _input_grad_by_channels(gy, weight, dx, rows, cols, n_workers)
-    u = weight_transform(weight)  # (16, C_out, C)
+        if dx is not None:
+            _input_grad_by_channels(gy, weight, dx, rows, cols, n_workers)
+        return None if x is None else _weight_grad_by_channels(x, gy, rows, cols, n_workers)
+    u = weight_transform(weight) if dx is not None else None  # (16, C_out, C)
     tile_w = len(cols)
-    shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, gy.itemsize, True)
+    shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, gy.itemsize,
+                        whole_images=dx is not None)
 
     def task(units):
+        total = None if x is None else np.zeros((16, c_out, c), dtype=gy.dtype)
         patch = workspace((1, 4, 4, c), gy.dtype, np, slot="patch")
         block = workspace((2, 2, c_out), gy.dtype, np, slot="block")
         for n0, n1, r0, r1 in units:
-            if r0 == 0:  # an image's first band: its tiles add into these rows from here on
-                dx[n0:n1] = 0
             grads = _planes((16, n1 - n0, r1 - r0, tile_w, c_out), gy.dtype, "products")
             tiles = _planes((16, n1 - n0, r1 - r0, tile_w, c), gy.dtype, "tiles")
             winograd_cpu.grad_tiles(gy[n0:n1], grads, r0, block)
-            np.matmul(grads.reshape(16, -1, c_out), u, out=tiles.reshape(16, -1, c))
-            winograd_cpu.input_tiles_adjoint_add(tiles, dx[n0:n1], r0, rows, cols, patch)
+            if dx is not None:
+                if r0 == 0:  # an image's first band: its tiles add into these rows from here on
+                    dx[n0:n1] = 0
+                np.matmul(grads.reshape(16, -1, c_out), u, out=tiles.reshape(16, -1, c))
+                winograd_cpu.input_tiles_adjoint_add(tiles, dx[n0:n1], r0, rows, cols, patch)
+            if x is not None:
+                winograd_cpu.input_tiles(x[n0:n1], tiles, r0, rows, cols, patch)
+                total += np.matmul(grads.reshape(16, -1, c_out).transpose(0, 2, 1), tiles.reshape(16, -1, c))
+        return total
 
-    run_on_cores(task, shares)
+    if x is None:
+        run_on_cores(task, shares)
+        return None
+    return weight_transform_adjoint(summed_on_cores(task, shares))
+
+
+def input_grad(gy, weight, dx, padding, n_workers, step_bytes):
+    """``dx`` (N, H, W, C) = the adjoint of ``forward`` in x, applied to ``gy``."""
+    gradients(None, gy, weight, dx, padding, n_workers, step_bytes)
     return dx
 
 
 def weight_grad(x, gy, padding, n_workers, step_bytes):
     """(C_out, C, 3, 3): the adjoint of ``forward`` in the weight, applied to ``gy``; the
     workers' partial sums of dU are added in worker order."""
-    n, h, w, c = x.shape
-    _, out_h, out_w, c_out = gy.shape
-    rows, cols = tile_tables(h, out_h, padding[0]), tile_tables(w, out_w, padding[2])
-    if _by_channels(n * len(rows) * len(cols), c, c_out, x.itemsize, step_bytes * n_workers):
-        return _weight_grad_by_channels(x, gy, rows, cols, n_workers)
-    tile_w = len(cols)
-    shares = _tile_plan(n, len(rows), tile_w, max(c, c_out), n_workers, step_bytes, x.itemsize, False)
-
-    def task(units):
-        total = np.zeros((16, c_out, c), dtype=x.dtype)
-        patch = workspace((1, 4, 4, c), x.dtype, np, slot="patch")
-        block = workspace((2, 2, c_out), x.dtype, np, slot="block")
-        for n0, n1, r0, r1 in units:
-            tiles = _planes((16, n1 - n0, r1 - r0, tile_w, c), x.dtype, "tiles")
-            grads = _planes((16, n1 - n0, r1 - r0, tile_w, c_out), x.dtype, "products")
-            winograd_cpu.input_tiles(x[n0:n1], tiles, r0, rows, cols, patch)
-            winograd_cpu.grad_tiles(gy[n0:n1], grads, r0, block)
-            total += np.matmul(grads.reshape(16, -1, c_out).transpose(0, 2, 1), tiles.reshape(16, -1, c))
-        return total
-
-    return weight_transform_adjoint(summed_on_cores(task, shares))
+    return gradients(x, gy, None, None, padding, n_workers, step_bytes)
 
 
 # ------------------------------------------------- few tiles, many channels: split channels

@@ -17,6 +17,7 @@ import numbers
 
 from .. import kernels
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
 
@@ -35,13 +36,20 @@ class Conv2d(Function):
     def backward(ctx, grad):
         x, w, prepared = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        gb = grad.sum((0, 2, 3)) if needs[2] else None
         # both gradient kernels read the same layout copy of grad: made once, here
         shared = (kernels.conv2d_prepare_grad(grad.data, w.shape, ctx.params[3])
                   if needs[0] and needs[1] else None)
+        if needs[0] and needs[1] and not is_grad_enabled():
+            # no graph of the backward to record (no create_graph): one kernel reads grad
+            # once for both gradients, instead of the two ops each reading it
+            gx, gw = kernels.conv2d_backward(x.data, grad.data, w.data, *ctx.params,
+                                             prepared_input=None if prepared is None else prepared.data,
+                                             prepared_grad=shared)
+            return Tensor._wrap(gx), Tensor._wrap(gw), gb, None, None, None, None
         gx = ConvTranspose2d.apply(grad, w, x.shape[2:], *ctx.params, prepared_grad=shared) if needs[0] else None
         gw = (Conv2dWeight.apply(x, grad, w.shape, *ctx.params, prepared_grad=shared,
                                  prepared_input=None if prepared is None else prepared.data) if needs[1] else None)
-        gb = grad.sum((0, 2, 3)) if needs[2] else None
         return gx, gw, gb, None, None, None, None
 
 

@@ -158,6 +158,9 @@ def _fast_against_reference(case):
     np.testing.assert_allclose(y, ref_y, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(mt.kernels.conv2d_input_grad(ref_y, w, x.shape[2:], *args), ref_dx, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(mt.kernels.conv2d_weight_grad(x, ref_y, w.shape, *args), ref_dw, rtol=1e-9, atol=1e-9)
+    both = mt.kernels.conv2d_backward(x, ref_y, w, *args)  # the two in one pass, where a route can
+    np.testing.assert_allclose(both[0], ref_dx, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(both[1], ref_dw, rtol=1e-9, atol=1e-9)
 
 
 @given(case=conv_cases())
