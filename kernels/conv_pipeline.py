@@ -7,15 +7,17 @@ want the same cores; and each step streams a buffer that the step before wrote, 
 it from the other core's cache. Here every core instead runs the whole chain (im2col, GEMM,
 col2im) on its own share of the batch, with serial Numba kernels and a single-threaded
 GEMM, in a buffer that stays in its own cache. The kernels read the unpadded input through
-tap tables, so no zero-padded copy of the input (nor of its gradient) is made either. Measured side by side on our 2-core
-machine, forward+backward of the ResNet-18 64-channel layer went from 48 to 38 ms, and
-AlexNet's conv1 from 59 to 34 ms (its stride-4 col2im most of all).
+tap tables, so no zero-padded copy of the input (nor of its gradient) is made either.
+Measured side by side on our 2-core machine, forward+backward of the ResNet-18
+64-channel layer went from 48 to 38 ms, and AlexNet's conv1 from 59 to 34 ms (its
+stride-4 col2im most of all). Running no OpenBLAS threads also stops them spinning after
+each GEMM, which slowed whatever ran next (PyTorch's timings in the benchmark included).
 
 How the work is cut (``plan``): each worker gets a contiguous share of the batch's output
 rows, cut into units of whole images, or bands of one image's output rows when an image's
 columns would not fit ``step_bytes``. For the input gradient the bands of an image must
 stay with one worker, since neighbouring bands' windows add into the same input rows
-(``col2im_add``, in order). The plan depends on shapes only, and the weight gradient sums
+(``cpu.col2im_taps_add``, in order). The plan depends on shapes only, and the weight gradient sums
 the workers' partial sums in worker order, so two runs give bit-identical results.
 
 OpenBLAS's thread count is process-wide: ``blas.one_thread()`` sets it to one for the
