@@ -37,7 +37,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import conv_pipeline, lookup, winograd
-from .gemm import grouped_matmul, workspace, xp_of
+from ..backend import xp_of
+from .gemm import grouped_matmul, workspace
 from .taps import tap_tables
 
 _budget = 16 * 2**20

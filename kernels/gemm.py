@@ -13,16 +13,9 @@ import threading
 
 import numpy as np
 
+from ..backend import xp_of
+
 _workspaces = threading.local()
-
-
-def xp_of(array):
-    """NumPy or CuPy, whichever ``array`` belongs to."""
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-
-    return cupy
 
 
 def workspace(shape, dtype, xp, slot="columns"):

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp_of
 
-def _xp(a):
-    if isinstance(a, np.ndarray):
-        return np
-    import cupy
-
-    return cupy
 
 
 def _per_channel(v):
@@ -24,7 +19,7 @@ def _per_channel(v):
 
 def batch_norm_train(x, weight, bias, eps):
     """y = (x - mean) / sqrt(var + eps) * weight + bias; returns (y, mean, var, invstd)."""
-    xp = _xp(x)
+    xp = xp_of(x)
     mean = x.mean(axis=(0, 2), dtype=np.float64)
     var = ((x - _per_channel(mean.astype(x.dtype))) ** 2).mean(axis=(0, 2), dtype=np.float64)
     invstd = 1.0 / xp.sqrt(var + eps)

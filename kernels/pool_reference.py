@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp_of
 
-def _xp(a):
-    if isinstance(a, np.ndarray):
-        return np
-    import cupy
-
-    return cupy
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     oh, ow = out_hw
     rows0 = xp.arange(oh) * stride[0] - padding[0]
@@ -73,7 +68,7 @@ def _padded_extent(in_hw, kernel, stride, padding, out_hw):
 
 def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
     """Window sums over the zero-padded input divided by ``divisor`` (avg_pool2d_divisor)."""
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     ph, pw = _padded_extent((h, w), kernel, stride, padding, out_hw)
     xpad = xp.zeros((n, c, ph, pw), dtype=x.dtype)
@@ -88,7 +83,7 @@ def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
 def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
     """The adjoint of ``avg_pool2d``: each output's gradient, divided by its divisor,
     spread over its window (kernel offsets added as strided slices, in a fixed order)."""
-    xp = _xp(grad)
+    xp = xp_of(grad)
     n, c, oh, ow = grad.shape
     ph, pw = _padded_extent(in_hw, kernel, stride, padding, (oh, ow))
     share = grad / xp.asarray(divisor, dtype=grad.dtype)
@@ -101,7 +96,7 @@ def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
 
 def gather_planes(x, index):
     """out[n, c, k] = x[n, c].flat[index[n, c, k]] (x: N,C,H,W; index: N,C,oh,ow)."""
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c = x.shape[:2]
     flat = xp.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
     return flat.reshape(index.shape)
@@ -110,7 +105,7 @@ def gather_planes(x, index):
 def scatter_add_planes(values, index, in_hw):
     """The adjoint of ``gather_planes``: zeros of (N, C, H, W) with each value added at its
     index; repeated indices add up (a bincount, so the order is fixed)."""
-    xp = _xp(values)
+    xp = xp_of(values)
     n, c = values.shape[:2]
     plane = in_hw[0] * in_hw[1]
     offsets = (xp.arange(n * c) * plane).reshape(n, c, 1)

@@ -7,15 +7,8 @@ these with ``minitorch_cnn.kernels.use("reference")`` to compare.
 
 from __future__ import annotations
 
-import numpy as np
+from ..backend import xp_of
 
-
-def _xp(array):
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-
-    return cupy
 
 
 def index_add(target, index, values):
@@ -25,7 +18,7 @@ def index_add(target, index, values):
     the unbuffered ``ufunc.at`` adds every one. ``index`` is a tuple as NumPy indexing takes
     it (integer arrays, slices, None, Ellipsis); ``values`` broadcasts to ``target[index]``.
     """
-    _xp(target).add.at(target, index, values)
+    xp_of(target).add.at(target, index, values)
     return target
 
 
@@ -89,7 +82,7 @@ def prepare_grad(grad_out, weight_shape, groups):
 
 
 def _padded(x, padding):
-    xp = _xp(x)
+    xp = xp_of(x)
     top, bottom, left, right = padding
     return xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
 
@@ -105,7 +98,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=No
     """Cross-correlation, written as the sum over kernel offsets (i, j) of a strided slice of
     the padded input times that offset's weights. The readable spec of the fast paths.
     (``prepared_*`` arguments, layout copies shared by the fast path, are not used here.)"""
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight.shape
     out_h = conv_output_size(h, padding[0], padding[1], kh, stride[0], dilation[0])
@@ -125,7 +118,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups, prepared_input=No
 def conv2d_input_grad(grad_out, weight, input_hw, stride, padding, dilation, groups, prepared_grad=None):
     """d<conv2d(x, weight), grad_out>/dx: each offset's weights applied transposed, added
     back into the padded input (this is also conv_transpose2d)."""
-    xp = _xp(grad_out)
+    xp = xp_of(grad_out)
     n, c_out, out_h, out_w = grad_out.shape
     _, cg, kh, kw = weight.shape
     h, w = input_hw
@@ -143,7 +136,7 @@ def conv2d_weight_grad(x, grad_out, weight_shape, stride, padding, dilation, gro
                        prepared_grad=None):
     """d<conv2d(x, weight), grad_out>/dweight: per offset, the correlation of the input's
     strided slice with the output gradient."""
-    xp = _xp(x)
+    xp = xp_of(x)
     n, c, h, w = x.shape
     c_out, cg, kh, kw = weight_shape
     out_h, out_w = grad_out.shape[2:]
