@@ -173,9 +173,11 @@ class Neg(Function):
 
 
 class _Modulo(Function):
-    """a - b·q with q = rounded(a / b); d/da = 1 and d/db = -q (q is piecewise constant)."""
+    """a - b·q with q = rounded(a / b); d/da = 1 and d/db = -q (q is piecewise constant).
+    Subclasses say how q is rounded: ``floor`` True rounds down (Remainder), False
+    towards zero (Fmod)."""
 
-    floor = True  # Remainder rounds the quotient down, Fmod towards zero
+    floor: bool
 
     @classmethod
     def forward(cls, ctx, a, b, dtype, xp):
