@@ -5,7 +5,11 @@ The public names follow PyTorch: ``minitorch_cnn.tensor``, ``zeros``, ``randn``,
 here transfers. Importing it never needs CuPy.
 """
 
-from . import backend
+from . import _kernels_location
+
+_kernels_location.install(__file__)  # a checkout runs its own kernels (see _kernels_location)
+
+from . import backend  # noqa: E402
 from .backend import (
     bool_,
     channels_last,

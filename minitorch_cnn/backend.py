@@ -279,3 +279,34 @@ class memory_format:
 contiguous_format = memory_format("contiguous_format")
 channels_last = memory_format("channels_last")
 preserve_format = memory_format("preserve_format")
+
+
+def channels_innermost(array) -> bool:
+    """Whether an (N, C, ...) array holds its channels innermost in memory: moved to
+    (N, ..., C) it is C-contiguous (NHWC memory under an NCHW shape)."""
+    order = (0,) + tuple(range(2, array.ndim)) + (1,)
+    return array.ndim >= 3 and bool(array.transpose(order).flags.c_contiguous)
+
+
+def is_channels_last(array) -> bool:
+    """Whether an (N, C, ...) array is laid out channels_last rather than in the default
+    order: channels innermost, and not also C-contiguous. This is the memory format a
+    result keeps (as PyTorch's ``suggest_memory_format``); an array laid out both ways (one
+    channel, or a single position) counts as the default, so its results are plain NCHW."""
+    return not array.flags.c_contiguous and channels_innermost(array)
+
+
+def to_channels_last(array):
+    """An (N, C, ...) array with the same values and its channels innermost in memory (the
+    array itself when it already is)."""
+    if channels_innermost(array):
+        return array
+    order = (0,) + tuple(range(2, array.ndim)) + (1,)
+    back = (0, array.ndim - 1) + tuple(range(1, array.ndim - 1))
+    return xp_of(array).ascontiguousarray(array.transpose(order)).transpose(back)
+
+
+def in_format_of(template, array):
+    """``array`` (the same shape as ``template``, or at least as many dims) in the memory
+    format ``template`` keeps: channels_last when ``template`` is, else as it is."""
+    return to_channels_last(array) if is_channels_last(template) and not channels_innermost(array) else array

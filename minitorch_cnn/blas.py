@@ -7,7 +7,7 @@ AVX-512 machines OpenBLAS mis-detects the CPU (as Haswell) and runs AVX2 kernels
 ``advice()`` says what to set, and the benchmarks print ``info()`` with their results.
 
 ``one_thread()`` switches OpenBLAS to a single thread for a block: the per-core convolution
-pipelines (``kernels/conv_pipeline.py``) run one GEMM per core from their own threads, and
+pipelines (``kernels/conv/pipelines.py``, ``kernels/parallel.py``) run one GEMM per core from their own threads, and
 OpenBLAS's thread count is process-wide (its ``_local`` setter is too, measured).
 """
 

@@ -336,7 +336,7 @@ class Tensor:
         if memory_format is backend.channels_last:
             if self.ndim != 4:
                 raise RuntimeError(f"channels_last memory format needs a 4-D tensor, got {self.ndim}-D")
-            return bool(self.data.transpose(0, 2, 3, 1).flags.c_contiguous)
+            return backend.channels_innermost(self.data)
         if memory_format is not backend.contiguous_format:
             raise ValueError(f"is_contiguous: memory_format must be contiguous_format or channels_last, "
                              f"got {memory_format!r}")

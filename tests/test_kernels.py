@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import minitorch_cnn as mt
 from minitorch_cnn import kernels
-from minitorch_cnn.kernels import reference
+from minitorch_cnn.kernels.indexing import reference
 
 
 @given(rows=st.lists(st.integers(0, 4), min_size=1, max_size=10), seed=st.integers(0, 1000))
@@ -30,7 +30,7 @@ def test_registry_prefers_a_device_kernel_unless_reference_is_forced():
         with kernels.using("reference"):
             kernels.lookup("probe_kernel", np.zeros(1))(None)
     finally:
-        kernels._registry.pop("probe_kernel")
+        kernels.registry._registry.pop("probe_kernel")
     assert calls == ["cpu", "reference"] and kernels.current_mode() == "auto"
 
 

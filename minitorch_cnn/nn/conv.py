@@ -8,8 +8,9 @@ as ``torch.nn`` (same arguments, same weight shapes, same default init), on top 
 
 from __future__ import annotations
 
-from .. import creation
+from .. import creation, kernels
 from ..ops import conv as conv_ops
+from ..ops.common import int_tuple
 from ..ops.pad import pad
 from . import init
 from ._checks import check_input
@@ -17,10 +18,6 @@ from .module import Module
 from .parameter import Parameter
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _ntuple(value, n):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
 class _ConvNd(Module):
@@ -42,17 +39,15 @@ class _ConvNd(Module):
                 raise ValueError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
             if self._transposed:
                 raise ValueError(f"{name}: string padding is not supported for transposed convolutions")
-            if padding == "same" and any(s != 1 for s in _ntuple(stride, n)):
+            if padding == "same" and any(s != 1 for s in int_tuple(stride, n, f"{name}: stride", 1)):
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _ntuple(kernel_size, n)
-        self.stride = _ntuple(stride, n)
-        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
-        self.dilation = _ntuple(dilation, n)
-        self.output_padding = _ntuple(output_padding, n)
+        self.kernel_size = int_tuple(kernel_size, n, f"{name}: kernel_size", 1)
+        self.stride = int_tuple(stride, n, f"{name}: stride", 1)
+        self.padding = padding if isinstance(padding, str) else int_tuple(padding, n, f"{name}: padding", 0)
+        self.dilation = int_tuple(dilation, n, f"{name}: dilation", 1)
+        self.output_padding = int_tuple(output_padding, n, f"{name}: output_padding", 0)
         self.groups, self.padding_mode = groups, padding_mode
-        if min(self.kernel_size) < 1:
-            raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
         shape = ((in_channels, out_channels // groups) if self._transposed else
                  (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
@@ -70,10 +65,7 @@ class _ConvNd(Module):
         if self.padding == "valid":
             return None, 0
         if self.padding == "same":
-            amounts = []
-            for k, d in zip(self.kernel_size, self.dilation):
-                total = d * (k - 1)
-                amounts.append((total // 2, total - total // 2))
+            amounts = kernels.same_padding(self.kernel_size, self.dilation)
         else:
             amounts = [(p, p) for p in self.padding]
         flat = []
@@ -151,8 +143,8 @@ class _ConvTranspose(_ConvNd):
         wanted = tuple(output_size)[-n:]
         extra = []
         for a in range(n):
-            smallest = ((input.shape[-n + a] - 1) * self.stride[a] - 2 * self.padding[a]
-                        + self.dilation[a] * (self.kernel_size[a] - 1) + 1)
+            smallest = kernels.conv_transpose_output_size(input.shape[-n + a], self.kernel_size[a], self.stride[a],
+                                                          self.padding[a], self.dilation[a], 0)
             if not smallest <= wanted[a] < smallest + self.stride[a]:
                 raise ValueError(f"{self!r}: requested output size {tuple(wanted)} is not reachable: dim {a} must be "
                                  f"in [{smallest}, {smallest + self.stride[a] - 1}]")

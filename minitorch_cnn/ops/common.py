@@ -35,6 +35,22 @@ def normalize_dims(dim, ndim: int, argument: str = "dim") -> tuple | None:
     return tuple(sorted(out)) if ndim > 0 else ()
 
 
+def int_tuple(value, n: int, name: str, minimum: int) -> tuple:
+    """A size argument (kernel_size, stride, padding, dilation...) as a tuple of ``n`` ints,
+    each at least ``minimum``: an int, or a sequence of one int (repeated, as PyTorch) or of
+    ``n``. Anything else is a TypeError or ValueError naming ``name``."""
+    integral = lambda v: isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))  # noqa: E731
+    if integral(value):
+        values = (int(value),) * n
+    elif isinstance(value, (tuple, list)) and len(value) in (1, n) and all(integral(v) for v in value):
+        values = tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name} must be >= {minimum}, got {values}")
+    return values
+
+
 def _category(dtype) -> int:
     return {"b": 0, "u": 1, "i": 1, "f": 2}[np.dtype(dtype).kind]
 

@@ -19,79 +19,84 @@ from .. import kernels
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from .common import int_tuple
 
 
 class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
-        # the layout copy of x that the weight gradient needs again: made once, kept for
-        # backward (released with the graph; x itself is saved, so an in-place change of x
-        # is still caught by its version counter)
-        prepared = kernels.conv2d_prepare_input(x, w.shape, stride, padding, dilation, groups)
-        ctx.save_for_backward(x, w, prepared if ctx.needs_input_grad[1] else None)  # frozen w: not needed
-        ctx.params = (stride, padding, dilation, groups)
-        return kernels.conv2d(x, w, b, stride, padding, dilation, groups, prepared_input=prepared)
+        # the route is chosen once, here, and the backward kernels get the same plan; the
+        # layout copy of x the route reads is made once and kept for the weight gradient
+        # (released with the graph; x itself is saved, so an in-place change of x is still
+        # caught by its version counter)
+        plan = kernels.conv_plan(x.shape, w.shape, stride, padding, dilation, groups, like=x)
+        x_in = plan.input_layout(x)
+        ctx.plan = plan
+        ctx.save_for_backward(x, w, x_in if ctx.needs_input_grad[1] else None)  # frozen w: not needed
+        return kernels.conv2d(x_in, w, b, plan)
 
     @staticmethod
     def backward(ctx, grad):
-        x, w, prepared = ctx.saved_tensors
-        needs = ctx.needs_input_grad
+        x, w, x_in = ctx.saved_tensors
+        plan, needs = ctx.plan, ctx.needs_input_grad
         gb = grad.sum((0, 2, 3)) if needs[2] else None
-        # both gradient kernels read the same layout copy of grad: made once, here
-        shared = (kernels.conv2d_prepare_grad(grad.data, w.shape, ctx.params[3])
-                  if needs[0] and needs[1] else None)
-        if needs[0] and needs[1] and not is_grad_enabled():
-            # no graph of the backward to record (no create_graph): one kernel reads grad
-            # once for both gradients, instead of the two ops each reading it
-            gx, gw = kernels.conv2d_backward(x.data, grad.data, w.data, *ctx.params,
-                                             prepared_input=None if prepared is None else prepared.data,
-                                             prepared_grad=shared)
-            return Tensor._wrap(gx), Tensor._wrap(gw), gb, None, None, None, None
-        gx = ConvTranspose2d.apply(grad, w, x.shape[2:], *ctx.params, prepared_grad=shared) if needs[0] else None
-        gw = (Conv2dWeight.apply(x, grad, w.shape, *ctx.params, prepared_grad=shared,
-                                 prepared_input=None if prepared is None else prepared.data) if needs[1] else None)
-        return gx, gw, gb, None, None, None, None
+        if is_grad_enabled():  # create_graph: through the differentiable ops, recorded
+            gx = ConvTranspose2d.apply(grad, w, plan) if needs[0] else None
+            gw = Conv2dWeight.apply(x, grad, plan) if needs[1] else None
+            return gx, gw, gb, None, None, None, None
+        # no graph of the backward to record: the kernels directly, on one layout copy of
+        # grad; with both gradients wanted, one kernel reads grad once for both
+        grad_in = plan.grad_layout(grad.data)
+        gx = gw = None
+        if needs[0] and needs[1]:
+            gx, gw = kernels.conv2d_backward(x_in.data, grad_in, w.data, plan)
+        elif needs[0]:
+            gx = kernels.conv2d_input_grad(grad_in, w.data, plan)
+        elif needs[1]:
+            gw = kernels.conv2d_weight_grad(x_in.data, grad_in, plan)
+        wrap = Tensor._wrap
+        return None if gx is None else wrap(gx), None if gw is None else wrap(gw), gb, None, None, None, None
 
 
 class ConvTranspose2d(Function):
-    """The adjoint of ``Conv2d`` in its input: maps an output-shaped ``y`` back to input
-    shape ``input_hw``, with the same weight, stride, padding, dilation and groups."""
+    """The adjoint of ``Conv2d`` in its input: maps an output-shaped ``y`` back to the
+    input shape of the convolution ``plan`` describes, with the same weight."""
 
     @staticmethod
-    def forward(ctx, y, w, input_hw, stride, padding, dilation, groups, prepared_grad=None):
+    def forward(ctx, y, w, plan):
         ctx.save_for_backward(y, w)
-        ctx.params = (stride, padding, dilation, groups)
-        return kernels.conv2d_input_grad(y, w, tuple(input_hw), stride, padding, dilation, groups,
-                                         prepared_grad=prepared_grad)
+        ctx.plan = plan
+        return kernels.conv2d_input_grad(plan.grad_layout(y), w, plan)
 
     @staticmethod
     def backward(ctx, grad):
         y, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        gy = _crop(Conv2d.apply(grad, w, None, *ctx.params), y.shape) if needs[0] else None
-        gw = Conv2dWeight.apply(grad, y, w.shape, *ctx.params) if needs[1] else None
-        return gy, gw, None, None, None, None, None
+        plan, needs = ctx.plan, ctx.needs_input_grad
+        geometry = (plan.stride, plan.padding, plan.dilation, plan.groups)
+        gy = _crop(Conv2d.apply(grad, w, None, *geometry), y.shape) if needs[0] else None
+        gw = Conv2dWeight.apply(grad, y, plan) if needs[1] else None
+        return gy, gw, None
 
 
 class Conv2dWeight(Function):
     """The weight gradient of ``Conv2d``: d<conv(x, w), g>/dw for input ``x`` and output
-    gradient ``g``; linear in each, so its own backward is a conv and a transposed conv."""
+    gradient ``g`` of the convolution ``plan`` describes; linear in each, so its own
+    backward is a conv and a transposed conv."""
 
     @staticmethod
-    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups, prepared_input=None,
-                prepared_grad=None):
+    def forward(ctx, x, g, plan):
         ctx.save_for_backward(x, g)
-        ctx.params = (stride, padding, dilation, groups)
-        return kernels.conv2d_weight_grad(x, g, tuple(weight_shape), stride, padding, dilation, groups,
-                                          prepared_input=prepared_input, prepared_grad=prepared_grad)
+        ctx.plan = plan
+        return kernels.conv2d_weight_grad(plan.input_layout(x), plan.grad_layout(g), plan)
 
     @staticmethod
     def backward(ctx, grad):
         x, g = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        gx = ConvTranspose2d.apply(g, grad, x.shape[2:], *ctx.params) if needs[0] else None
-        gg = _crop(Conv2d.apply(x, grad, None, *ctx.params), g.shape) if needs[1] else None
-        return gx, gg, None, None, None, None, None
+        plan, needs = ctx.plan, ctx.needs_input_grad
+        geometry = (plan.stride, plan.padding, plan.dilation, plan.groups)
+        gx = ConvTranspose2d.apply(g, grad, plan) if needs[0] else None
+        gg = _crop(Conv2d.apply(x, grad, None, *geometry), g.shape) if needs[1] else None
+        return gx, gg, None
 
 
 def _crop(conv_output, shape):
@@ -104,19 +109,6 @@ def _crop(conv_output, shape):
 
 
 # ------------------------------------------------------------------ argument checking
-def _tuple(value, n, name, minimum):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (int(value),) * n
-    elif isinstance(value, (tuple, list)) and len(value) == n and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        value = tuple(int(v) for v in value)
-    else:
-        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
-    if any(v < minimum for v in value):
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
 def _check_tensors(fn, input, weight, bias, spatial):
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
@@ -154,18 +146,9 @@ def _check_groups(fn, groups, in_channels, out_channels, channels_per_group, wei
                          f"{in_channels} channels instead")
 
 
-def _same_padding(kernel, dilation):
-    """(before, after) per dim: total d*(k-1), the odd one out after (as PyTorch)."""
-    pads = []
-    for k, d in zip(kernel, dilation):
-        total = d * (k - 1)
-        pads += [total // 2, total - total // 2]
-    return tuple(pads)
-
-
 def _check_output_size(fn, input_hw, padding, kernel, stride, dilation):
     padded = (input_hw[0] + padding[0] + padding[1], input_hw[1] + padding[2] + padding[3])
-    reach = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    reach = (kernels.kernel_span(kernel[0], dilation[0]), kernels.kernel_span(kernel[1], dilation[1]))
     if padded[0] < reach[0] or padded[1] < reach[1]:
         raise ValueError(f"{fn}: calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size "
                          f"(dilated): ({reach[0]} x {reach[1]}). Kernel size can't be greater than actual input size")
@@ -178,7 +161,7 @@ def _prologue(fn, input, weight, bias, stride, dilation):
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
-    return input, unbatched, _tuple(stride, 2, f"{fn}: stride", 1), _tuple(dilation, 2, f"{fn}: dilation", 1)
+    return input, unbatched, int_tuple(stride, 2, f"{fn}: stride", 1), int_tuple(dilation, 2, f"{fn}: dilation", 1)
 
 
 # --------------------------------------------------------------------------- public
@@ -198,11 +181,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         elif padding == "same":
             if stride != (1, 1):
                 raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions (stride={stride})")
-            pad4 = _same_padding((kh, kw), dilation)
+            pad4 = tuple(p for pair in kernels.same_padding((kh, kw), dilation) for p in pair)
         else:
             raise ValueError(f"conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
     else:
-        ph, pw = _tuple(padding, 2, "conv2d: padding", 0)
+        ph, pw = int_tuple(padding, 2, "conv2d: padding", 0)
         pad4 = (ph, ph, pw, pw)
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"conv2d: bias must have shape [{out_channels}] (out_channels), got {list(bias.shape)}")
@@ -215,8 +198,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """2-D transposed convolution (the adjoint of conv2d), as
     ``torch.nn.functional.conv_transpose2d``; weight is (C_in, C_out/groups, kH, kW)."""
     input, unbatched, stride, dilation = _prologue("conv_transpose2d", input, weight, bias, stride, dilation)
-    ph, pw = _tuple(padding, 2, "conv_transpose2d: padding", 0)
-    output_padding = _tuple(output_padding, 2, "conv_transpose2d: output_padding", 0)
+    ph, pw = int_tuple(padding, 2, "conv_transpose2d: padding", 0)
+    output_padding = int_tuple(output_padding, 2, "conv_transpose2d: output_padding", 0)
     in_channels, out_per_group, kh, kw = weight.shape
     _check_group_count("conv_transpose2d", groups)
     if input.shape[1] != in_channels:
@@ -228,17 +211,19 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         if output_padding[i] >= max(stride[i], dilation[i]):
             raise ValueError(f"conv_transpose2d: output_padding ({output_padding[i]}) must be smaller than either "
                              f"stride ({stride[i]}) or dilation ({dilation[i]}) along the {axis}")
-    h, w = input.shape[2:]
-    out_hw = ((h - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + output_padding[0] + 1,
-              (w - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + output_padding[1] + 1)
+    out_hw = tuple(kernels.conv_transpose_output_size(input.shape[2 + a], (kh, kw)[a], stride[a], (ph, pw)[a],
+                                                      dilation[a], output_padding[a]) for a in range(2))
     if out_hw[0] < 1 or out_hw[1] < 1:
         raise ValueError(f"conv_transpose2d: the output size would be {list(out_hw)} for input {list(input.shape)}, "
                          f"kernel ({kh}, {kw}), stride {stride}, padding {(ph, pw)}: it must be positive")
     out_channels = out_per_group * groups
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"conv_transpose2d: bias must have shape [{out_channels}], got {list(bias.shape)}")
-    # As the adjoint of a conv2d from out_channels to in_channels, whose weight is this one
-    out = ConvTranspose2d.apply(input, weight, out_hw, stride, (ph, ph, pw, pw), dilation, groups)
+    # As the adjoint of a conv2d from out_channels to in_channels, whose weight is this one;
+    # with an output padding past what y covers, that conv2d computes only y's positions
+    plan = kernels.conv_plan((input.shape[0], out_channels) + out_hw, weight.shape, stride, (ph, ph, pw, pw),
+                             dilation, groups, like=input.data, output_hw=input.shape[2:])
+    out = ConvTranspose2d.apply(input, weight, plan)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
@@ -255,16 +240,16 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if isinstance(padding, str):
         pad = padding
     else:
-        pad = (0, _tuple(padding, 1, "conv1d: padding", 0)[0])
-    out = conv2d(x, w, bias, (1, _tuple(stride, 1, "conv1d: stride", 1)[0]), pad,
-                 (1, _tuple(dilation, 1, "conv1d: dilation", 1)[0]), groups)
+        pad = (0, int_tuple(padding, 1, "conv1d: padding", 0)[0])
+    out = conv2d(x, w, bias, (1, int_tuple(stride, 1, "conv1d: stride", 1)[0]), pad,
+                 (1, int_tuple(dilation, 1, "conv1d: dilation", 1)[0]), groups)
     return out.squeeze(-2)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution, as ``torch.nn.functional.conv_transpose1d``."""
     x, w = _as_2d("conv_transpose1d", input, weight, bias)
-    one = lambda value, name, minimum: (_tuple(value, 1, f"conv_transpose1d: {name}", minimum)[0])  # noqa: E731
+    one = lambda value, name, minimum: (int_tuple(value, 1, f"conv_transpose1d: {name}", minimum)[0])  # noqa: E731
     out = conv_transpose2d(x, w, bias, (1, one(stride, "stride", 1)), (0, one(padding, "padding", 0)),
                            (0, one(output_padding, "output_padding", 0)), groups, (1, one(dilation, "dilation", 1)))
     return out.squeeze(-2)

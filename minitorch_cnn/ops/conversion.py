@@ -24,8 +24,8 @@ class Clone(Function):
     @staticmethod
     def forward(ctx, a, memory_format):
         if memory_format is backend.channels_last:
-            xp = backend.xp_of(a)
-            return xp.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+            copy = backend.to_channels_last(a)
+            return copy if copy is not a else a.copy(order="K")
         if memory_format is backend.preserve_format:
             return a.copy(order="K")
         return backend.xp_of(a).ascontiguousarray(a) if a.flags.c_contiguous is False else a.copy()

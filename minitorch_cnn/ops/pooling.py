@@ -20,21 +20,13 @@ import numbers
 from .. import backend, kernels
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .common import int_tuple
 from .join import stack
 
 
 # ------------------------------------------------------------------ argument checks
 def _pair(value, name, fn, minimum):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (int(value), int(value))
-    elif isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        value = (int(value[0]), int(value[-1]))
-    else:
-        raise TypeError(f"{fn}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(value) < minimum:
-        raise ValueError(f"{fn}: {name} must be >= {minimum}, got {value}")
-    return value
+    return int_tuple(value, 2, f"{fn}: {name}", minimum)
 
 
 def _check_input(fn, input):
@@ -65,7 +57,7 @@ def _window_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
     padding = _pair(padding, "padding", fn, 0)
     dilation = _pair(dilation, "dilation", fn, 1)
     for axis in range(2):
-        reach = dilation[axis] * (kernel[axis] - 1) + 1
+        reach = kernels.kernel_span(kernel[axis], dilation[axis])
         if padding[axis] > reach // 2:
             raise ValueError(f"{fn}: padding should be at most half of effective kernel size, but got "
                              f"padding={padding} for kernel_size={kernel} and dilation={dilation}")
@@ -197,7 +189,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel, stride, padding, _, out_hw = _window_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral) or divisor_override == 0):
         raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}")
-    divisor = kernels.pool_reference.avg_pool2d_divisor(input.shape[-2:], kernel, stride, padding, out_hw,
+    divisor = kernels.avg_pool2d_divisor(input.shape[-2:], kernel, stride, padding, out_hw,
                                                         count_include_pad, divisor_override)
     x, unbatched = _batched(input)
     out = AvgPool2d.apply(x, kernel, stride, padding, out_hw, divisor)

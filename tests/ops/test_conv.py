@@ -134,38 +134,47 @@ def test_conv_transpose2d_gradients(device, case, data):
     assert mt.gradgradcheck(lambda y, w: fn(y, w, None), (y, w), fast_mode=True)
 
 
-@pytest.mark.parametrize("direct_limit", [0, 8], ids=["grouped-as-gemm", "thin-groups-direct"])
+@pytest.mark.parametrize("route", [None, "chunks", "direct"], ids=["auto", "grouped-as-gemm", "thin-groups-direct"])
 @given(case=conv_cases())
-def test_fast_kernels_agree_with_the_reference_kernels(direct_limit, case):
-    # both ways of computing a grouped convolution: batched GEMMs and the direct kernels
-    from minitorch_cnn.kernels import conv as fast
-
-    previous, fast.DIRECT_MAX_CHANNELS_PER_GROUP = fast.DIRECT_MAX_CHANNELS_PER_GROUP, direct_limit
-    try:
+def test_fast_kernels_agree_with_the_reference_kernels(route, case):
+    # the automatic choice, and both ways of computing a grouped convolution: batched GEMMs
+    # and the direct kernels
+    if route is None:
         _fast_against_reference(case)
-    finally:
-        fast.DIRECT_MAX_CHANNELS_PER_GROUP = previous
+    else:
+        with mt.kernels.conv_route(route):
+            _fast_against_reference(case)
+
+
+def conv_kernels(x, w, b, args, upstream=None):
+    """(y, dx, dw, (dx, dw)) of one convolution through the public kernel API, one plan for
+    all four: the forward, both gradients for ``upstream`` (default: y itself), and the two
+    in one pass."""
+    plan = mt.kernels.conv_plan(x.shape, w.shape, *args, like=x)
+    x_in = plan.input_layout(x)
+    y = mt.kernels.conv2d(x_in, w, b, plan)
+    g_in = plan.grad_layout(y if upstream is None else upstream)
+    return (y, mt.kernels.conv2d_input_grad(g_in, w, plan), mt.kernels.conv2d_weight_grad(x_in, g_in, plan),
+            mt.kernels.conv2d_backward(x_in, g_in, w, plan))
 
 
 def _fast_against_reference(case):
     x, w, b = _arrays(case)
     args = (case["stride"], (case["padding"][0],) * 2 + (case["padding"][1],) * 2, case["dilation"], case["groups"])
-    with mt.kernels.using("reference"):
-        ref_y = mt.kernels.conv2d(x, w, b, *args)
-        ref_dx = mt.kernels.conv2d_input_grad(ref_y, w, x.shape[2:], *args)
-        ref_dw = mt.kernels.conv2d_weight_grad(x, ref_y, w.shape, *args)
-    y = mt.kernels.conv2d(x, w, b, *args)
+    with mt.kernels.conv_route("reference"):  # the spec, even inside a block forcing another route
+        ref_y, ref_dx, ref_dw, _ = conv_kernels(x, w, b, args)
+    y, dx, dw, both = conv_kernels(x, w, b, args, upstream=ref_y)
     np.testing.assert_allclose(y, ref_y, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(mt.kernels.conv2d_input_grad(ref_y, w, x.shape[2:], *args), ref_dx, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(mt.kernels.conv2d_weight_grad(x, ref_y, w.shape, *args), ref_dw, rtol=1e-9, atol=1e-9)
-    both = mt.kernels.conv2d_backward(x, ref_y, w, *args)  # the two in one pass, where a route can
+    np.testing.assert_allclose(dx, ref_dx, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dw, ref_dw, rtol=1e-9, atol=1e-9)
+    # the two in one pass, where a route can
     np.testing.assert_allclose(both[0], ref_dx, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(both[1], ref_dw, rtol=1e-9, atol=1e-9)
 
 
 @given(case=conv_cases())
 def test_numba_im2col_and_col2im_agree_with_the_reference(case):
-    from minitorch_cnn.kernels import cpu, reference
+    from minitorch_cnn.kernels.conv import cpu, reference
 
     rng = np.random.default_rng(case["seed"])
     g, cg = case["groups"], case["c"] // case["groups"]
@@ -198,12 +207,9 @@ def test_backward_is_deterministic(case):
         np.testing.assert_array_equal(first, second)
 
 
-@pytest.mark.parametrize("pipelines", [False, True], ids=["chunks", "per-core-pipelines"])
-def test_batches_are_chunked_under_the_memory_budget(pipelines, monkeypatch):
-    from minitorch_cnn.kernels import conv as fast
-    from minitorch_cnn.kernels import conv_pipeline
-
-    monkeypatch.setattr(conv_pipeline, "enabled", pipelines)
+@pytest.mark.parametrize("route", ["chunks", "pipelines"], ids=["chunks", "per-core-pipelines"])
+def test_batches_are_chunked_under_the_memory_budget(route):
+    fast = mt.kernels
 
     rng = np.random.default_rng(0)
     x = mt.tensor(rng.standard_normal((5, 3, 8, 8)), requires_grad=True)
@@ -212,8 +218,9 @@ def test_batches_are_chunked_under_the_memory_budget(pipelines, monkeypatch):
 
     def run():
         x.grad = w.grad = None
-        y = F.conv2d(x, w, padding=1)
-        y.backward(upstream)
+        with mt.kernels.conv_route(route):
+            y = F.conv2d(x, w, padding=1)
+            y.backward(upstream)
         return y.detach().numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy()
 
     whole = run()

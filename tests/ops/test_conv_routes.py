@@ -1,8 +1,8 @@
-"""The three CPU routes of a dense convolution (chunks, per-core pipelines, Winograd)
-against the reference kernels and the definition; the pipelines' work plan; the Winograd
-transforms against their matrices; the BLAS thread switch they run under."""
+"""Every convolution route (chunks, pointwise, direct, per-core pipelines, Winograd), forced
+by name, against the reference kernels and the definition; the per-core work plan; the
+Winograd transforms against their matrices; the BLAS thread switch the per-core routes
+run under."""
 
-import contextlib
 import threading
 
 import numpy as np
@@ -13,33 +13,20 @@ from hypothesis import strategies as st
 import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
-from minitorch_cnn.kernels import conv as fast
-from minitorch_cnn.kernels import conv_pipeline, cpu, reference, winograd, winograd_cpu
+from minitorch_cnn.kernels import conv_route, parallel
+from minitorch_cnn.kernels.conv import cpu, reference, winograd, winograd_cpu
 from tests.ops.test_conv import _arrays, _fast_against_reference, conv_cases, direct_conv2d
 
 
-@contextlib.contextmanager
 def route(name, workers=None, budget=None):
-    """Send every dense convolution down one route: "chunks", "pipelines", "winograd" or
-    "winograd-by-channels" (the Winograd routes take only 3x3, stride-1 cases); ``workers``
-    pipelines and a memory ``budget`` small enough to cut images into bands."""
-    saved = (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS, winograd.MIN_TILES,
-             winograd.MIN_TILES_PER_CHANNEL, conv_pipeline.workers, fast.memory_budget())
-    conv_pipeline.enabled = name != "chunks"
-    fast.PIPELINE_MIN_ROWS_PER_COLUMN = 0
-    winograd.MIN_CHANNELS = 1 if name.startswith("winograd") else 10**9
-    winograd.MIN_TILES = 0
-    winograd.MIN_TILES_PER_CHANNEL = 10**9 if name == "winograd-by-channels" else 0
-    if workers is not None and name != "chunks":
-        conv_pipeline.workers = lambda: workers
-    if budget is not None:
-        fast.set_memory_budget(budget)
-    try:
-        yield
-    finally:
-        (conv_pipeline.enabled, fast.PIPELINE_MIN_ROWS_PER_COLUMN, winograd.MIN_CHANNELS, winograd.MIN_TILES,
-         winograd.MIN_TILES_PER_CHANNEL, conv_pipeline.workers, budget_before) = saved
-        fast.set_memory_budget(budget_before)
+    """Send every convolution down one route, forced by name: "winograd" splits the tiles
+    and "winograd-by-channels" the channels (the Winograd routes take only 3x3, stride-1
+    cases); ``workers`` per-core workers and a ``budget`` small enough to cut images into
+    bands."""
+    if name.startswith("winograd"):
+        return conv_route("winograd", workers=workers, budget=budget,
+                          split="channels" if name == "winograd-by-channels" else "tiles")
+    return conv_route(name, workers=workers, budget=budget)
 
 
 @st.composite
@@ -52,16 +39,36 @@ def winograd_cases(draw):
                 seed=draw(st.integers(0, 2**31)))
 
 
-ROUTES = [("chunks", None, None), ("pipelines", 2, None), ("pipelines", 3, 700), ("winograd", 2, None),
-          ("winograd", 3, 900), ("winograd-by-channels", 3, None)]
-ROUTE_IDS = ["chunks", "pipelines", "pipelines-3-workers-in-bands", "winograd", "winograd-3-workers-in-bands",
-             "winograd-by-channels-3-workers"]
+@st.composite
+def pointwise_cases(draw):
+    """1x1 kernels without padding, any stride and groups: the cases the pointwise route takes."""
+    case = draw(conv_cases())
+    return dict(case, kernel=(1, 1), padding=(0, 0), h=max(case["h"], 1), w=max(case["w"], 1))
+
+
+def cases_for(name, max_side=6):
+    if name.startswith("winograd"):
+        return winograd_cases()
+    return pointwise_cases() if name == "pointwise" else conv_cases(max_side=max_side)
+
+
+ROUTES = [("chunks", None, None), ("chunks", None, 700), ("pointwise", None, None), ("direct", None, None),
+          ("pipelines", 2, None), ("pipelines", 3, 700), ("winograd", 2, None), ("winograd", 3, 900),
+          ("winograd-by-channels", 3, None)]
+ROUTE_IDS = ["chunks", "chunks-of-one-image", "pointwise", "direct", "pipelines", "pipelines-3-workers-in-bands",
+             "winograd", "winograd-3-workers-in-bands", "winograd-by-channels-3-workers"]
+
+
+def test_every_route_is_tested_here():
+    """A new route must join ROUTES above (and its case builder ``cases_for``)."""
+    tested = {name.split("-")[0] for name, _, _ in ROUTES} | {"reference"}
+    assert tested == set(mt.kernels.CONV_ROUTES)
 
 
 @pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
 @given(data=st.data())
 def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, data):
-    case = data.draw(winograd_cases() if name.startswith("winograd") else conv_cases())
+    case = data.draw(cases_for(name))
     with route(name, workers, budget):
         _fast_against_reference(case)
 
@@ -69,7 +76,7 @@ def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, da
 @pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
 @given(data=st.data())
 def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers, budget, data):
-    case = data.draw(winograd_cases() if name.startswith("winograd") else conv_cases(max_side=3))
+    case = data.draw(cases_for(name, max_side=3))
     x, w, b = _arrays(case)
     args = (case["stride"], case["padding"], case["dilation"], case["groups"])
     with route(name, workers, budget):
@@ -79,10 +86,10 @@ def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers,
         assert mt.gradcheck(lambda x, w, b: F.conv2d(x, w, b, *args), tensors)
 
 
-@pytest.mark.parametrize("name,workers,budget", ROUTES[1:], ids=ROUTE_IDS[1:])
+@pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
 @given(data=st.data())
-def test_pipelined_backward_is_bit_for_bit_repeatable(name, workers, budget, data):
-    case = data.draw(winograd_cases() if name.startswith("winograd") else conv_cases(max_side=4))
+def test_backward_is_bit_for_bit_repeatable_on_every_route(name, workers, budget, data):
+    case = data.draw(cases_for(name, max_side=4))
     x, w, _ = _arrays(case, np.float32)
     args = (case["stride"], case["padding"], case["dilation"], case["groups"])
     results = []
@@ -123,7 +130,7 @@ def test_winograd_in_float32_is_about_as_accurate_as_im2col():
        n_workers=st.integers(1, 4), step_bytes=st.integers(1, 600), whole_images=st.booleans())
 def test_plan_covers_every_output_row_once_within_the_step(n_images, out_h, row_bytes, n_workers, step_bytes,
                                                            whole_images):
-    shares = conv_pipeline.plan(n_images, out_h, row_bytes, n_workers, step_bytes, whole_images)
+    shares = parallel.shares(n_images, out_h, row_bytes, n_workers, step_bytes, whole_images)
     assert len(shares) == n_workers
     seen = []
     for worker, units in enumerate(shares):
@@ -152,8 +159,9 @@ def test_tap_im2col_and_col2im_agree_with_the_reference_on_any_band(case, data):
     out_w = (case["w"] + 2 * pw - case["dilation"][1] * (kw - 1) - 1) // case["stride"][1] + 1
     shape = (case["n"], out_h, out_w, g, kh, kw, case["c"] // g)
     whole = reference.im2col(xpad, np.empty(shape), case["stride"], case["dilation"])
-    rows, cols, _, _ = fast._direct_tables((case["h"], case["w"]), (out_h, out_w), (kh, kw), case["stride"],
-                                           (ph, ph, pw, pw), case["dilation"])
+    plan = mt.kernels.conv_plan((case["n"], case["c"], case["h"], case["w"]), (g, case["c"] // g, kh, kw),
+                                case["stride"], (ph, ph, pw, pw), case["dilation"], g, like=x)
+    rows, cols, _, _ = plan.tables
     first = data.draw(st.integers(0, out_h - 1))
     last = data.draw(st.integers(first + 1, out_h))
     band = cpu.im2col_taps(x, np.full((case["n"], last - first) + shape[2:], np.nan), first, rows, cols)

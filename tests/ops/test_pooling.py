@@ -206,7 +206,7 @@ def test_numba_kernels_agree_with_reference(case):
     scatter = kernels.implementations("scatter_add_planes")
     np.testing.assert_allclose(scatter["reference"](g, ia, x.shape[-2:]), scatter["cpu"](g, ia, x.shape[-2:]),
                                rtol=1e-6, atol=1e-6)
-    divisor = kernels.pool_reference.avg_pool2d_divisor(x.shape[-2:], case["kernel"], case["stride"],
+    divisor = kernels.avg_pool2d_divisor(x.shape[-2:], case["kernel"], case["stride"],
                                                         case["padding"], out_hw, True, None)
     x = np.nan_to_num(x)
     avg, back = kernels.implementations("avg_pool2d"), kernels.implementations("avg_pool2d_backward")
@@ -219,7 +219,7 @@ def test_numba_kernels_agree_with_reference(case):
 
 SPECIALISED_CASES = [
     (kernel, stride, padding, hw, ceil_mode)
-    for kernel, stride in sorted(kernels.pool_cpu.SPECIALISED)
+    for kernel, stride in sorted(kernels.pool.cpu.SPECIALISED)
     for padding in [(0, 0), (1, 0), (0, 1), (1, 1)]
     for hw, ceil_mode in [((7, 9), True), ((8, 8), False), ((3, 5), True), ((2, 3), False)]
     # PyTorch's limits: padding at most half the kernel, kernel within the padded input
@@ -235,28 +235,28 @@ def test_specialised_pool_kernels_agree_with_generic_and_reference(monkeypatch, 
     x[1, 2, 1, 1] = np.nan
     args = (kernel, stride, padding)
     out_hw = F.max_pool2d(mt.tensor(x), *args, ceil_mode=ceil_mode).shape[-2:]
-    divisor = kernels.pool_reference.avg_pool2d_divisor(hw, kernel, stride, padding, out_hw, False, None)
+    divisor = kernels.avg_pool2d_divisor(hw, kernel, stride, padding, out_hw, False, None)
     g = np.random.default_rng(1).standard_normal((2, 3) + tuple(out_hw)).astype(np.float32)
     clean = np.nan_to_num(x)
 
     def run_all():
-        return (kernels.pool_cpu.max_pool2d(x, *args, (1, 1), out_hw),
-                kernels.pool_cpu.avg_pool2d(clean, *args, out_hw, divisor),
-                kernels.pool_cpu.avg_pool2d_backward(g, *args, hw, divisor))
+        return (kernels.pool.cpu.max_pool2d(x, *args, (1, 1), out_hw),
+                kernels.pool.cpu.avg_pool2d(clean, *args, out_hw, divisor),
+                kernels.pool.cpu.avg_pool2d_backward(g, *args, hw, divisor))
 
     (values, index), mean, adjoint = run_all()
-    monkeypatch.setattr(kernels.pool_cpu, "specialise", False)
+    monkeypatch.setattr(kernels.pool.cpu, "specialise", False)
     (generic_values, generic_index), generic_mean, generic_adjoint = run_all()
     np.testing.assert_array_equal(values, generic_values)
     np.testing.assert_array_equal(index, generic_index)
     np.testing.assert_array_equal(mean, generic_mean)
     np.testing.assert_array_equal(adjoint, generic_adjoint)
-    ref_values, ref_index = kernels.pool_reference.max_pool2d(x, *args, (1, 1), out_hw)
+    ref_values, ref_index = kernels.pool.reference.max_pool2d(x, *args, (1, 1), out_hw)
     np.testing.assert_array_equal(values, ref_values)
     np.testing.assert_array_equal(index, ref_index)
-    np.testing.assert_allclose(mean, kernels.pool_reference.avg_pool2d(clean, *args, out_hw, divisor),
+    np.testing.assert_allclose(mean, kernels.pool.reference.avg_pool2d(clean, *args, out_hw, divisor),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(adjoint, kernels.pool_reference.avg_pool2d_backward(g, *args, hw, divisor),
+    np.testing.assert_allclose(adjoint, kernels.pool.reference.avg_pool2d_backward(g, *args, hw, divisor),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -269,7 +269,7 @@ def test_interior_window_ranges_match_a_direct_scan():
                         out = (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 2  # one overhang
                         inside = [i for i in range(out)
                                   if i * stride - pad >= 0 and i * stride - pad + dilation * (kernel - 1) < size]
-                        lo, hi = kernels.pool_cpu.interior(size, out, kernel, stride, pad, dilation)
+                        lo, hi = kernels.pool.cpu.interior(size, out, kernel, stride, pad, dilation)
                         assert list(range(lo, hi)) == inside, (size, kernel, stride, pad, dilation)
 
 

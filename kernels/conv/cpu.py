@@ -1,35 +1,25 @@
-"""Numba CPU kernels. Each must agree with the function of the same name in
-``reference.py`` (the tests check them against it on the same drawn cases).
+"""Numba CPU convolution kernels. Each must agree with the function of the same name in
+``reference.py`` (``tests/test_kernel_contract.py`` checks them on drawn cases).
 
 Choices that come from measurements on our 2-core machines:
 
-* Numba's ``workqueue`` threading layer: the default layers fight OpenBLAS's threads for
-  the cores and ran forward+backward 2-5x slower.
 * Kernels write into buffers allocated by NumPy and passed in: large allocations made
   inside ``@njit`` miss huge pages, and the im2col copy ran 3x slower.
 * ``col2im`` and the direct input gradient are *gathers*: each thread owns whole rows of
   the input gradient and adds its contributions in a fixed order, so there are no races
   and two runs give bit-identical results. Owning a row, the thread also zeroes it, which
   saves a separate pass over the output.
-* ``cache=True``: compiled code is kept on disk, so only the first run pays for it.
+* The compile options (threading layer, caching) are set once in ``kernels/_numba.py``.
 """
 
 from __future__ import annotations
 
-import os
-
-import numba
 from numba import njit, prange
 
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
-
-_JIT = dict(parallel=True, cache=True, nogil=True, fastmath=False)
-# the per-core pipelines (conv_pipeline.py) call these from their own threads, one each
-_SERIAL = dict(parallel=False, cache=True, nogil=True, fastmath=False)
+from .._numba import PARALLEL, SERIAL
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def _im2col(xpad, cols, sh, sw, dh, dw):
     # explicit 7-D indexing: taking row views (cols[n, oh, ow]) inside the loop made Numba
     # build an array object per pixel and ran 1.5-2x slower
@@ -52,7 +42,7 @@ def im2col(xpad, cols, stride, dilation):
     return cols
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def _col2im(cols, xpad, sh, sw, dh, dw):
     n_images, out_h, out_w, groups, kh, kw, cg = cols.shape
     padded_h, padded_w = xpad.shape[1], xpad.shape[2]
@@ -86,13 +76,13 @@ def col2im(cols, xpad, stride, dilation):
 
 
 # ----------------------------------------------- serial, for the per-core pipelines
-# conv_pipeline.py runs these from its own threads, one each, on a band of output rows
+# pipelines.py runs these from its own threads, one each, on a band of output rows
 # (from ``first_row``) of a few images. They read the unpadded channels-last image through
 # tap tables (``taps.tap_tables``: -1 where a tap falls in the padding), as the direct
 # kernels below do, so that no zero-padded copy of the input is made, nor of its gradient.
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def im2col_taps(x, cols, first_row, in_rows, in_cols):
     """cols[n, r, ow, g, i, j, c] = x[n, in_rows[first_row + r, i], in_cols[ow, j], g*Cg + c],
     or 0 where either table says -1."""
@@ -114,7 +104,7 @@ def im2col_taps(x, cols, first_row, in_rows, in_cols):
     return cols
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def col2im_taps_add(cols, dx, first_row, in_rows, in_cols):
     """dx += the adjoint of ``im2col_taps``: a scatter, in a fixed order on one thread, so
     there are no races and every run adds in the same order. It adds to what ``dx`` holds,
@@ -153,7 +143,7 @@ def col2im_taps_add(cols, dx, first_row, in_rows, in_cols):
 # zero-padded copy is made and no division or modulo runs inside the loops.
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def direct_forward(x, weights, bias, out, in_rows, in_cols):
     """out[n, oh, ow] = bias + sum over taps of x * weights (bias: (Og, G))."""
     n_images, out_h, out_w, og, groups = out.shape
@@ -179,7 +169,7 @@ def direct_forward(x, weights, bias, out, in_rows, in_cols):
                                 out[n, oh, ow, m, g] += x[n, ih, iw, c, g] * weights[i, j, c, m, g]
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def direct_input_grad(grad_out, weights, dx, out_rows, out_cols):
     """A gather: each thread owns whole input rows, so no two threads write one element."""
     n_images, h, w, cg, groups = dx.shape
@@ -206,7 +196,7 @@ def direct_input_grad(grad_out, weights, dx, out_rows, out_cols):
                                 dx[n, ih, iw, c, g] += grad_out[n, oh, ow, m, g] * weights[i, j, c, m, g]
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def direct_weight_grad(x, grad_out, partial, in_rows, in_cols):
     """partial[n] = image n's contribution (N, KH, KW, Cg, Og, G); the caller sums over n in
     a fixed order, so the result does not depend on how threads were scheduled."""

@@ -2,15 +2,14 @@
 
 Inputs are viewed as (N, C, L): the statistics of channel c are taken over N and L (the
 spatial positions). The forward normalises with the biased variance; the op layer turns
-it into the unbiased one for the running estimate.
+it into the unbiased one for the running estimate. Results keep x's memory format.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp_of
-
+from ...backend import in_format_of, xp_of
 
 
 def _per_channel(v):
@@ -26,7 +25,7 @@ def batch_norm_train(x, weight, bias, eps):
     scale = invstd if weight is None else invstd * weight
     shift = -mean * scale if bias is None else bias - mean * scale
     y = x * _per_channel(scale.astype(x.dtype)) + _per_channel(shift.astype(x.dtype))
-    return y, mean.astype(x.dtype), var.astype(x.dtype), invstd.astype(x.dtype)
+    return in_format_of(x, y), mean.astype(x.dtype), var.astype(x.dtype), invstd.astype(x.dtype)
 
 
 def batch_norm_backward(x, grad, mean, invstd, weight):
@@ -41,4 +40,4 @@ def batch_norm_backward(x, grad, mean, invstd, weight):
     gamma = invstd if weight is None else invstd * weight
     dx = _per_channel(gamma) * (grad - _per_channel((dbias / m).astype(x.dtype))
                                 - xhat * _per_channel((dweight / m).astype(x.dtype)))
-    return dx.astype(x.dtype, copy=False), dweight.astype(x.dtype), dbias.astype(x.dtype)
+    return in_format_of(x, dx.astype(x.dtype, copy=False)), dweight.astype(x.dtype), dbias.astype(x.dtype)

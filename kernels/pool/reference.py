@@ -6,14 +6,14 @@ argmax of each window as a flat index into its H*W plane (PyTorch's ``return_ind
 A window never reads padding: out-of-bounds positions are skipped, which is what padding
 with -inf means, and the index starts at the window's first in-bounds element so an
 all -inf window still points inside the image (as PyTorch). NaN wins, as in PyTorch.
+Results keep the memory format of the input (channels_last stays channels_last).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp_of
-
+from ...backend import in_format_of, xp_of
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
@@ -38,7 +38,7 @@ def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
             take = valid & ((values > best) | xp.isnan(values))
             best = xp.where(take, values, best)
             index = xp.where(take, flat, index)
-    return best, index
+    return in_format_of(x, best), in_format_of(x, index)
 
 
 def avg_pool2d_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
@@ -77,7 +77,7 @@ def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             total += xpad[(slice(None), slice(None)) + _window_slices(kernel, stride, out_hw, i, j)]
-    return total / xp.asarray(divisor, dtype=x.dtype)
+    return in_format_of(x, total / xp.asarray(divisor, dtype=x.dtype))
 
 
 def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
@@ -91,7 +91,8 @@ def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             gpad[(slice(None), slice(None)) + _window_slices(kernel, stride, (oh, ow), i, j)] += share
-    return xp.ascontiguousarray(gpad[:, :, padding[0]:padding[0] + in_hw[0], padding[1]:padding[1] + in_hw[1]])
+    return in_format_of(grad, xp.ascontiguousarray(gpad[:, :, padding[0]:padding[0] + in_hw[0],
+                                                       padding[1]:padding[1] + in_hw[1]]))
 
 
 def gather_planes(x, index):
@@ -99,7 +100,7 @@ def gather_planes(x, index):
     xp = xp_of(x)
     n, c = x.shape[:2]
     flat = xp.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
-    return flat.reshape(index.shape)
+    return in_format_of(x, xp.ascontiguousarray(flat).reshape(index.shape))
 
 
 def scatter_add_planes(values, index, in_hw):
@@ -111,4 +112,4 @@ def scatter_add_planes(values, index, in_hw):
     offsets = (xp.arange(n * c) * plane).reshape(n, c, 1)
     flat = (index.reshape(n, c, -1) + offsets).ravel()
     summed = xp.bincount(flat, weights=values.ravel().astype(np.float64), minlength=n * c * plane)
-    return summed.astype(values.dtype).reshape(n, c, in_hw[0], in_hw[1])
+    return in_format_of(values, summed.astype(values.dtype).reshape(n, c, in_hw[0], in_hw[1]))

@@ -23,3 +23,12 @@ def tap_tables(in_size, out_size, kernel, stride, before, dilation):
     feeds = start // stride
     feeds = np.where((start >= 0) & (start % stride == 0) & (feeds < out_size), feeds, -1)
     return reads.astype(np.int64), feeds.astype(np.int64)
+
+
+def window_tables(plan):
+    """(in_rows, in_cols, out_rows, out_cols) of a planned convolution: the rows and
+    columns each output's taps read, and those each input position's taps feed."""
+    (h, w), (out_h, out_w), (kh, kw) = plan.input_shape[2:], plan.output_hw, plan.weight_shape[2:]
+    rows = tap_tables(h, out_h, kh, plan.stride[0], plan.padding[0], plan.dilation[0])
+    cols = tap_tables(w, out_w, kw, plan.stride[1], plan.padding[2], plan.dilation[1])
+    return rows[0], cols[0], rows[1], cols[1]

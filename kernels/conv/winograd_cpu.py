@@ -12,20 +12,22 @@ F(2x2, 3x3) computes a 2x2 block of a 3x3 convolution's output from a 4x4 input 
 so a tile costs 16 multiplications per channel pair instead of 36: the sum over channels
 becomes 16 GEMMs (one per tile position xi = 4k + l), with 2.25 times fewer flops than
 im2col's. The gradients are the adjoints of the same three linear steps (``winograd.py``).
+Each kernel agrees with its namesake in ``winograd_reference.py``, which writes the same
+transforms as the matrix products above.
 
 Layouts (channels innermost, so every inner loop runs contiguously over channels and
 vectorises): images (N, H, W, C); tiles (16, N, tile rows, tile columns, C). Tile row ``a``
 covers input rows 2a - top .. 2a - top + 3 and output rows 2a, 2a + 1; the tap tables
 (``taps.tap_tables`` with kernel 4, stride 2) give each tile's input rows and columns, -1 in
 the padding. Every kernel takes a band of tile rows from ``first_row`` and runs serially,
-on the thread of the pipeline that calls it (``conv_pipeline.py``).
+on the thread of the worker that calls it (``winograd.py``).
 """
 
 from __future__ import annotations
 
 from numba import njit
 
-_SERIAL = dict(parallel=False, cache=True, nogil=True, fastmath=False)
+from .._numba import SERIAL
 
 
 @njit(inline="always")
@@ -95,7 +97,7 @@ def _inside(rows, cols):
     return rows[0] >= 0 and rows[3] >= 0 and cols[0] >= 0 and cols[3] >= 0
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def input_tiles(x, tiles, first_row, tile_rows, tile_cols, patch):
     """tiles[:, n, r, b, c] = B^T d B, d the 4x4 input patch of tile (first_row + r, b).
 
@@ -129,7 +131,7 @@ def input_tiles(x, tiles, first_row, tile_rows, tile_cols, patch):
     return tiles
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def output_tiles(products, out, first_row, bias):
     """out[n, 2a + i, 2b + j, :] = (A^T m A)[i, j] + bias for tile (a, b) = (first_row + r, b),
     m = products[:, n, r, b, :]; outputs past the edge of ``out`` are dropped."""
@@ -163,7 +165,7 @@ def output_tiles(products, out, first_row, bias):
     return out
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def grad_tiles(grad, tiles, first_row, patch):
     """tiles[:, n, r, b, c] = A u A^T, u the 2x2 block of output gradient of tile
     (first_row + r, b), zero past the edge: the adjoint of ``output_tiles``."""
@@ -220,7 +222,7 @@ def _add_row(dst, n, row, cols, c, d):
     dst[n, row, cols[3], c] += d[3]
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def input_tiles_adjoint_add(tiles, dx, first_row, tile_rows, tile_cols, patch):
     """dx += the adjoint of ``input_tiles``: B v B^T of each tile, added into its 4x4
     patch (where the tables say it is not padding). A scatter, in a fixed order on one
@@ -283,7 +285,7 @@ def _store_filter_row(u, k, o, c, row):
     u[4 * k + 3, o, c] = row[3]
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def filter_tiles(weight, u):
     """u[4k + l, o, c] = (G g G^T)[k, l] for each 3x3 filter g = weight[o, c]."""
     c_out, channels = weight.shape[0], weight.shape[1]
@@ -299,7 +301,7 @@ def filter_tiles(weight, u):
     return u
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def filter_tiles_adjoint(du, grad):
     """grad[o, c] = G^T dU G for dU[k, l] = du[4k + l, o, c]: the adjoint of ``filter_tiles``."""
     c_out, channels = grad.shape[0], grad.shape[1]

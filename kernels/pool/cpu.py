@@ -1,4 +1,5 @@
-"""Numba pooling kernels for the CPU; each agrees with its namesake in ``pool_reference.py``.
+"""Numba pooling kernels for the CPU; each agrees with its namesake in ``reference.py``.
+Channels_last inputs go to ``cpu_channels_last.py``; this file holds the NCHW planes.
 
 Every kernel gives each thread whole (n, c) planes, so the scatters (max-pool and
 avg-pool backward) add into memory no other thread touches: no races, and the order of
@@ -22,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from . import cpu as _cpu  # noqa: F401  (sets the workqueue threading layer first)
-
-_JIT = dict(parallel=True, cache=True, nogil=True)
+from ...backend import is_channels_last
+from .._numba import PARALLEL
+from . import cpu_channels_last
 
 
 def interior(size, out_size, kernel, stride, pad, dilation=1):
@@ -141,7 +142,7 @@ GENERIC, K2S2, K3S2, K3S1 = 0, 1, 2, 3
 SPECIALISED = {((2, 2), (2, 2)): K2S2, ((3, 3), (2, 2)): K3S2, ((3, 3), (1, 1)): K3S1}
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def _max_pool(x, out, index, shape, kh, kw, sh, sw, ph, pw, dh, dw, rows, cols):
     n, c = x.shape[:2]
     for plane in prange(n * c):
@@ -157,7 +158,7 @@ def _max_pool(x, out, index, shape, kh, kw, sh, sw, ph, pw, dh, dw, rows, cols):
             _max_plane(src, dst, where, kh, kw, sh, sw, ph, pw, dh, dw, rows, cols)
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def _avg_pool(x, out, inv_divisor, shape, kh, kw, sh, sw, ph, pw, rows, cols):
     n, c = x.shape[:2]
     for plane in prange(n * c):
@@ -173,7 +174,7 @@ def _avg_pool(x, out, inv_divisor, shape, kh, kw, sh, sw, ph, pw, rows, cols):
             _avg_plane(src, dst, inv_divisor, kh, kw, sh, sw, ph, pw, rows, cols)
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def _avg_adjoint(grad, out, inv_divisor, shape, kh, kw, sh, sw, ph, pw, rows, cols):
     n, c = grad.shape[:2]
     for plane in prange(n * c):
@@ -201,7 +202,23 @@ def _geometry(kernel, stride, padding, dilation, in_hw, out_hw):
     return shape, rows, cols
 
 
+def _nhwc(array):
+    """The (N, H, W, C) view of a channels_last array (a copy for any other layout)."""
+    return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
+
+
+def _empty_channels_last(n, c, hw, dtype):
+    """An uninitialised (N, H, W, C) array and its (N, C, H, W) view."""
+    nhwc = np.empty((n,) + tuple(hw) + (c,), dtype=dtype)
+    return nhwc, nhwc.transpose(0, 3, 1, 2)
+
+
 def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
+    if is_channels_last(x):
+        (out, out_nchw), (index, index_nchw) = (_empty_channels_last(x.shape[0], x.shape[1], out_hw, dtype)
+                                                for dtype in (x.dtype, np.int64))
+        cpu_channels_last.max_pool(_nhwc(x), out, index, *kernel, *stride, *padding, *dilation)
+        return out_nchw, index_nchw
     x = np.ascontiguousarray(x)
     n, c = x.shape[:2]
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
@@ -212,24 +229,32 @@ def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
 
 
 def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
+    inv_divisor = (1.0 / divisor).astype(x.dtype)
+    if is_channels_last(x):
+        out, out_nchw = _empty_channels_last(x.shape[0], x.shape[1], out_hw, x.dtype)
+        cpu_channels_last.avg_pool(_nhwc(x), out, inv_divisor, *kernel, *stride, *padding)
+        return out_nchw
     x = np.ascontiguousarray(x)
     out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
-    inv_divisor = (1.0 / divisor).astype(x.dtype)
     shape, rows, cols = _geometry(kernel, stride, padding, (1, 1), x.shape[2:], out_hw)
     _avg_pool(x, out, inv_divisor, shape, *kernel, *stride, *padding, rows, cols)
     return out
 
 
 def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
+    inv_divisor = (1.0 / divisor).astype(grad.dtype)
+    if is_channels_last(grad):
+        out, out_nchw = _empty_channels_last(grad.shape[0], grad.shape[1], in_hw, grad.dtype)
+        cpu_channels_last.avg_adjoint(_nhwc(grad), out, inv_divisor, *kernel, *stride, *padding)
+        return out_nchw
     grad = np.ascontiguousarray(grad)
     out = np.empty(grad.shape[:2] + tuple(in_hw), dtype=grad.dtype)
-    inv_divisor = (1.0 / divisor).astype(grad.dtype)
     shape, rows, cols = _geometry(kernel, stride, padding, (1, 1), tuple(in_hw), grad.shape[2:])
     _avg_adjoint(grad, out, inv_divisor, shape, *kernel, *stride, *padding, rows, cols)
     return out
 
 
-@njit(**_JIT)
+@njit(**PARALLEL)
 def _scatter_add(values, index, out):
     n_planes, length = values.shape
     for plane in prange(n_planes):
@@ -239,9 +264,11 @@ def _scatter_add(values, index, out):
 
 def scatter_add_planes(values, index, in_hw):
     n, c = values.shape[:2]
+    if is_channels_last(values):
+        out = np.zeros((n, in_hw[0] * in_hw[1], c), dtype=values.dtype)
+        cpu_channels_last.scatter_add(_nhwc(values).reshape(n, -1, c), _nhwc(index).reshape(n, -1, c), out)
+        return out.reshape(n, in_hw[0], in_hw[1], c).transpose(0, 3, 1, 2)
     out = np.zeros((n * c, in_hw[0] * in_hw[1]), dtype=values.dtype)
     _scatter_add(np.ascontiguousarray(values).reshape(n * c, -1), np.ascontiguousarray(index).reshape(n * c, -1), out)
     return out.reshape(n, c, in_hw[0], in_hw[1])
 
-
-__all__ = ["max_pool2d", "avg_pool2d", "avg_pool2d_backward", "scatter_add_planes"]

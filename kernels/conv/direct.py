@@ -1,0 +1,63 @@
+"""The direct route, for depthwise and thin-group convolutions: as GEMMs their depth
+K = KH*KW*Cg is tiny and runs at 1-3 GFLOP/s, so the registered ``direct_*`` kernels loop
+over the window instead (Numba on the CPU; the reference elsewhere).
+
+Their arrays are group-minor (``layout.group_minor``), so that every inner loop runs over
+all the groups and vectorises whatever the number of channels per group; for a depthwise
+layer that order is plain channels-last, and a channels_last tensor goes in with no copy.
+Padding is never materialised: the plan's tap tables say which input row and column each
+tap reads (-1: padding), and which output each input position feeds.
+"""
+
+from __future__ import annotations
+
+from ...backend import xp_of
+from ..registry import lookup
+from .layout import direct_weights, from_group_minor, group_minor
+
+
+def input_layout(x, plan):
+    return group_minor(x, plan.groups)
+
+
+def grad_layout(grad, plan):
+    return group_minor(grad, plan.groups)
+
+
+def forward(x, weight, bias, plan):
+    xp = xp_of(x)
+    groups, og = plan.groups, plan.weight_shape[0] // plan.groups
+    out = xp.empty((plan.input_shape[0],) + tuple(plan.output_hw) + (og, groups), dtype=x.dtype)
+    # the bias starts each sum, in the kernels' (Og, G) order
+    bias_mg = xp.zeros((og, groups), x.dtype) if bias is None else xp.ascontiguousarray(bias.reshape(groups, og).T)
+    in_rows, in_cols, _, _ = plan.tables
+    lookup("direct_forward", x)(x, direct_weights(weight, groups), bias_mg, out, xp.asarray(in_rows),
+                                xp.asarray(in_cols))
+    return from_group_minor(out, plan.channels_last)
+
+
+def input_grad(gy, weight, plan):
+    xp = xp_of(gy)
+    n, c, h, w = plan.input_shape
+    groups = plan.groups
+    dx = xp.empty((n, h, w, c // groups, groups), dtype=gy.dtype)
+    _, _, out_rows, out_cols = plan.tables
+    lookup("direct_input_grad", gy)(gy, direct_weights(weight, groups), dx, xp.asarray(out_rows),
+                                    xp.asarray(out_cols))
+    return from_group_minor(dx, plan.channels_last)
+
+
+def weight_grad(x, gy, plan):
+    xp = xp_of(x)
+    c_out, cg, kh, kw = plan.weight_shape
+    groups = plan.groups
+    partial = xp.empty((plan.input_shape[0], kh, kw, cg, c_out // groups, groups), dtype=x.dtype)
+    in_rows, in_cols, _, _ = plan.tables
+    lookup("direct_weight_grad", x)(x, gy, partial, xp.asarray(in_rows), xp.asarray(in_cols))
+    # (KH, KW, Cg, Og, G) summed over images in order -> (G*Og, Cg, KH, KW)
+    summed = partial.sum(axis=0).transpose(4, 3, 2, 0, 1)
+    return xp.ascontiguousarray(summed).reshape(c_out, cg, kh, kw)
+
+
+def backward(x, gy, weight, plan):
+    return input_grad(gy, weight, plan), weight_grad(x, gy, plan)

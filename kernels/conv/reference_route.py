@@ -1,0 +1,39 @@
+"""The reference route: the readable spec in ``reference.py`` (a sum over kernel offsets),
+on NCHW arrays of any memory format and any device. It makes no layout copy; its results
+come back in the planned memory format like every route's."""
+
+from __future__ import annotations
+
+from ...backend import to_channels_last, xp_of
+from . import reference
+
+
+def input_layout(x, plan):
+    return x
+
+
+def grad_layout(grad, plan):
+    return grad
+
+
+def _formatted(result, plan):
+    return to_channels_last(result) if plan.channels_last else xp_of(result).ascontiguousarray(result)
+
+
+def forward(x, weight, bias, plan):
+    return _formatted(reference.conv2d(x, weight, bias, plan.stride, plan.padding, plan.dilation, plan.groups), plan)
+
+
+def input_grad(grad, weight, plan):
+    dx = reference.conv2d_input_grad(grad, weight, plan.input_shape[2:], plan.stride, plan.padding, plan.dilation,
+                                     plan.groups)
+    return _formatted(dx, plan)
+
+
+def weight_grad(x, grad, plan):
+    return reference.conv2d_weight_grad(x, grad, plan.weight_shape, plan.stride, plan.padding, plan.dilation,
+                                        plan.groups)
+
+
+def backward(x, grad, weight, plan):
+    return input_grad(grad, weight, plan), weight_grad(x, grad, plan)
