@@ -87,7 +87,8 @@ def conv2d_backward(x_in, grad_in, weight, plan: ConvPlan):
 
 # -------------------------------------------------------------------------- pooling
 def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
-    """(values, flat argmax per window in its H*W plane) of NCHW ``x``."""
+    """(values, flat argmax per window in its H*W plane) of NCHW ``x``, in x's memory format
+    (as every pooling kernel's results)."""
     return lookup("max_pool2d", x)(x, kernel, stride, padding, dilation, out_hw)
 
 
@@ -96,9 +97,10 @@ def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
     return lookup("avg_pool2d", x)(x, kernel, stride, padding, out_hw, divisor)
 
 
-def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
-    """The adjoint of ``avg_pool2d``: each output's gradient over its window."""
-    return lookup("avg_pool2d_backward", grad)(grad, kernel, stride, padding, in_hw, divisor)
+def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor, channels_last=False):
+    """The adjoint of ``avg_pool2d``: each output's gradient over its window; the result is
+    channels_last when ``channels_last`` (the forward input was), else plain NCHW."""
+    return lookup("avg_pool2d_backward", grad)(grad, kernel, stride, padding, in_hw, divisor, channels_last)
 
 
 def gather_planes(x, index):
@@ -106,9 +108,10 @@ def gather_planes(x, index):
     return lookup("gather_planes", x)(x, index)
 
 
-def scatter_add_planes(values, index, in_hw):
-    """The adjoint of ``gather_planes``: zeros of (N, C, *in_hw), values added at index."""
-    return lookup("scatter_add_planes", values)(values, index, in_hw)
+def scatter_add_planes(values, index, in_hw, channels_last=False):
+    """The adjoint of ``gather_planes``: zeros of (N, C, *in_hw), values added at index;
+    channels_last or plain NCHW as asked."""
+    return lookup("scatter_add_planes", values)(values, index, in_hw, channels_last)
 
 
 # ---------------------------------------------------------------- normalisation

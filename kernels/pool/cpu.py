@@ -203,7 +203,7 @@ def _geometry(kernel, stride, padding, dilation, in_hw, out_hw):
 
 
 def _nhwc(array):
-    """The (N, H, W, C) view of a channels_last array (a copy for any other layout)."""
+    """The (N, H, W, C) view of a channels-innermost array (a copy for any other layout)."""
     return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
 
 
@@ -241,9 +241,9 @@ def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
     return out
 
 
-def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
+def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor, channels_last=False):
     inv_divisor = (1.0 / divisor).astype(grad.dtype)
-    if is_channels_last(grad):
+    if channels_last:
         out, out_nchw = _empty_channels_last(grad.shape[0], grad.shape[1], in_hw, grad.dtype)
         cpu_channels_last.avg_adjoint(_nhwc(grad), out, inv_divisor, *kernel, *stride, *padding)
         return out_nchw
@@ -262,9 +262,9 @@ def _scatter_add(values, index, out):
             out[plane, index[plane, k]] += values[plane, k]
 
 
-def scatter_add_planes(values, index, in_hw):
+def scatter_add_planes(values, index, in_hw, channels_last=False):
     n, c = values.shape[:2]
-    if is_channels_last(values):
+    if channels_last:
         out = np.zeros((n, in_hw[0] * in_hw[1], c), dtype=values.dtype)
         cpu_channels_last.scatter_add(_nhwc(values).reshape(n, -1, c), _nhwc(index).reshape(n, -1, c), out)
         return out.reshape(n, in_hw[0], in_hw[1], c).transpose(0, 3, 1, 2)

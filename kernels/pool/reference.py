@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import in_format_of, xp_of
+from ...backend import in_format_of, to_channels_last, xp_of
+
+
+def _in_format(array, channels_last):
+    """``array`` channels_last, or plain contiguous NCHW."""
+    return to_channels_last(array) if channels_last else xp_of(array).ascontiguousarray(array)
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
@@ -80,7 +85,7 @@ def avg_pool2d(x, kernel, stride, padding, out_hw, divisor):
     return in_format_of(x, total / xp.asarray(divisor, dtype=x.dtype))
 
 
-def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
+def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor, channels_last=False):
     """The adjoint of ``avg_pool2d``: each output's gradient, divided by its divisor,
     spread over its window (kernel offsets added as strided slices, in a fixed order)."""
     xp = xp_of(grad)
@@ -91,8 +96,7 @@ def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor):
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             gpad[(slice(None), slice(None)) + _window_slices(kernel, stride, (oh, ow), i, j)] += share
-    return in_format_of(grad, xp.ascontiguousarray(gpad[:, :, padding[0]:padding[0] + in_hw[0],
-                                                       padding[1]:padding[1] + in_hw[1]]))
+    return _in_format(gpad[:, :, padding[0]:padding[0] + in_hw[0], padding[1]:padding[1] + in_hw[1]], channels_last)
 
 
 def gather_planes(x, index):
@@ -103,7 +107,7 @@ def gather_planes(x, index):
     return in_format_of(x, xp.ascontiguousarray(flat).reshape(index.shape))
 
 
-def scatter_add_planes(values, index, in_hw):
+def scatter_add_planes(values, index, in_hw, channels_last=False):
     """The adjoint of ``gather_planes``: zeros of (N, C, H, W) with each value added at its
     index; repeated indices add up (a bincount, so the order is fixed)."""
     xp = xp_of(values)
@@ -112,4 +116,4 @@ def scatter_add_planes(values, index, in_hw):
     offsets = (xp.arange(n * c) * plane).reshape(n, c, 1)
     flat = (index.reshape(n, c, -1) + offsets).ravel()
     summed = xp.bincount(flat, weights=values.ravel().astype(np.float64), minlength=n * c * plane)
-    return in_format_of(values, summed.astype(values.dtype).reshape(n, c, in_hw[0], in_hw[1]))
+    return _in_format(summed.astype(values.dtype).reshape(n, c, in_hw[0], in_hw[1]), channels_last)

@@ -5,7 +5,9 @@ All are *inverted* dropout: in training the kept values are scaled by 1/(1-p), s
 expected output equals the input and evaluation is the identity. The masks come from the
 framework's one generator (``manual_seed``), drawn on the host and moved to the input's
 device, so a seed gives the same masks on CPU and GPU. The output is input × mask, a
-product with a constant, so the gradient is grad × mask.
+product with a constant, so the gradient is grad × mask. A full-size mask is drawn in the
+input's memory order, so a channels_last input gives a channels_last output (as in
+PyTorch, the same seed then draws a different mask than for the NCHW layout).
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ def _check_p(fn, p):
 
 def _mask(input, shape, keep):
     """A {0, 1/keep} mask of ``shape`` (broadcastable to the input), in the input's dtype."""
-    kept = backend.default_rng.generator.random(shape) < keep
+    if tuple(shape) == tuple(input.shape) and backend.is_channels_last(input.data):
+        n, c, *spatial = shape
+        last = input.ndim - 1
+        kept = (backend.default_rng.generator.random((n, *spatial, c)) < keep).transpose(0, last, *range(1, last))
+    else:
+        kept = backend.default_rng.generator.random(shape) < keep
     scale = 0.0 if keep == 0 else 1.0 / keep
     mask = kept.astype(input.dtype) * np.asarray(scale, dtype=input.dtype)
     return Tensor._wrap(backend.to_device(mask, input.device))

@@ -75,26 +75,29 @@ def _batched(input):
 
 
 # ------------------------------------------------------------------ gather / scatter
+# A backward kernel's result takes the memory format of the forward op's input (as in
+# PyTorch), which the upstream gradient cannot always tell: a global pooling's gradient,
+# (N, C, 1, 1), is laid out both ways. So the ops pass the format along.
 class GatherPlanes(Function):
     @staticmethod
     def forward(ctx, x, index):
-        ctx.index, ctx.in_hw = index, x.shape[-2:]
+        ctx.index, ctx.in_hw, ctx.channels_last = index, x.shape[-2:], backend.is_channels_last(x)
         return kernels.gather_planes(x, index)
 
     @staticmethod
     def backward(ctx, grad):
-        return ScatterAddPlanes.apply(grad, ctx.index, ctx.in_hw), None
+        return ScatterAddPlanes.apply(grad, ctx.index, ctx.in_hw, ctx.channels_last), None
 
 
 class ScatterAddPlanes(Function):
     @staticmethod
-    def forward(ctx, values, index, in_hw):
+    def forward(ctx, values, index, in_hw, channels_last):
         ctx.index = index
-        return kernels.scatter_add_planes(values, index, tuple(in_hw))
+        return kernels.scatter_add_planes(values, index, tuple(in_hw), channels_last)
 
     @staticmethod
     def backward(ctx, grad):
-        return GatherPlanes.apply(grad, ctx.index), None, None
+        return GatherPlanes.apply(grad, ctx.index), None, None, None
 
 
 # ------------------------------------------------------------------ max pooling
@@ -103,14 +106,14 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         out, index = kernels.max_pool2d(x, kernel, stride, padding, dilation, out_hw)
         ctx.save_for_backward(index)  # a saved output: modifying it in place is caught
-        ctx.in_hw = x.shape[-2:]
+        ctx.in_hw, ctx.channels_last = x.shape[-2:], backend.is_channels_last(x)
         ctx.mark_non_differentiable(index)
         return out, index
 
     @staticmethod
     def backward(ctx, grad, _grad_index):
         (index,) = ctx.saved_tensors
-        return ScatterAddPlanes.apply(grad, index.data, ctx.in_hw), None, None, None, None, None
+        return ScatterAddPlanes.apply(grad, index.data, ctx.in_hw, ctx.channels_last), None, None, None, None, None
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -152,7 +155,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                          f"got values in [{int(indices.data.min())}, {int(indices.data.max())}]")
     x, unbatched = _batched(input)
     index = xp.asarray(indices.data, dtype="int64").reshape(x.shape)
-    out = ScatterAddPlanes.apply(x, index, out_hw)
+    out = ScatterAddPlanes.apply(x, index, out_hw, backend.is_channels_last(x.data))
     return out.squeeze(0) if unbatched else out
 
 
@@ -161,24 +164,26 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
         ctx.args, ctx.in_hw = (kernel, stride, padding, divisor), x.shape[-2:]
+        ctx.channels_last = backend.is_channels_last(x)
         return kernels.avg_pool2d(x, kernel, stride, padding, out_hw, divisor)
 
     @staticmethod
     def backward(ctx, grad):
         kernel, stride, padding, divisor = ctx.args
-        return AvgPool2dAdjoint.apply(grad, kernel, stride, padding, ctx.in_hw, divisor), None, None, None, None, None
+        return (AvgPool2dAdjoint.apply(grad, kernel, stride, padding, ctx.in_hw, divisor, ctx.channels_last), None,
+                None, None, None, None)
 
 
 class AvgPool2dAdjoint(Function):
     @staticmethod
-    def forward(ctx, grad, kernel, stride, padding, in_hw, divisor):
+    def forward(ctx, grad, kernel, stride, padding, in_hw, divisor, channels_last):
         ctx.args, ctx.out_hw = (kernel, stride, padding, divisor), grad.shape[-2:]
-        return kernels.avg_pool2d_backward(grad, kernel, stride, padding, tuple(in_hw), divisor)
+        return kernels.avg_pool2d_backward(grad, kernel, stride, padding, tuple(in_hw), divisor, channels_last)
 
     @staticmethod
     def backward(ctx, grad):
         kernel, stride, padding, divisor = ctx.args
-        return AvgPool2d.apply(grad, kernel, stride, padding, ctx.out_hw, divisor), None, None, None, None, None
+        return AvgPool2d.apply(grad, kernel, stride, padding, ctx.out_hw, divisor), None, None, None, None, None, None
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -212,17 +217,30 @@ def _adaptive_windows(in_size, out_size):
     return [((i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)) for i in range(out_size)]
 
 
+def _window_means(x, axis, windows):
+    """The mean of each window [start, end) of dim ``axis``, stacked along that dim."""
+    before = (slice(None),) * axis
+    return stack([x[before + (slice(start, end),)].mean(axis) for start, end in windows], axis)
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows. When they tile the input evenly this is
     avg_pool2d; otherwise the rectangle mean is taken as a mean over rows of a mean over
-    columns (uniform weights make it separable)."""
+    columns (uniform weights make it separable), in the input's memory order (a
+    channels_last input is pooled as its NHWC view), so that the result and the gradient
+    keep its memory format."""
     out_hw = _adaptive_size("adaptive_avg_pool2d", input, output_size)
     h, w = input.shape[-2:]
     if h % out_hw[0] == 0 and w % out_hw[1] == 0:
         kernel = (h // out_hw[0], w // out_hw[1])
         return avg_pool2d(input, kernel, kernel)
-    rows = stack([input[..., s:e, :].mean(-2) for s, e in _adaptive_windows(h, out_hw[0])], -2)
-    return stack([rows[..., s:e].mean(-1) for s, e in _adaptive_windows(w, out_hw[1])], -1)
+    x, unbatched = _batched(input)
+    rows, cols = _adaptive_windows(h, out_hw[0]), _adaptive_windows(w, out_hw[1])
+    if backend.is_channels_last(x.data):
+        out = _window_means(_window_means(x.permute(0, 2, 3, 1), 1, rows), 2, cols).permute(0, 3, 1, 2)
+    else:
+        out = _window_means(_window_means(x, 2, rows), 3, cols)
+    return out.squeeze(0) if unbatched else out
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
