@@ -137,7 +137,7 @@ class ConvPlan:
         if self.step_bytes is not None:
             details.append(f"{self.step_bytes / 2**20:.1f} MiB per step")
         if self.chunk_images is not None:
-            details.append(f"{self.chunk_images} images per chunk")
+            details.append(f"{self.chunk_images} image{'s' * (self.chunk_images != 1)} per chunk")
         if self.forced:
             details.append("forced")
         return self.route + (f" ({', '.join(details)})" if details else "")

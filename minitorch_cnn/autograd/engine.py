@@ -146,6 +146,125 @@ def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
         leaf.grad = Tensor._wrap(leaf.grad.data + grad.data)
 
 
+def _targets(inputs):
+    """{node: {output_nr: [positions in inputs]}} for the tensors ``autograd.grad`` asks about."""
+    from ..tensor import Tensor
+
+    targets = {}
+    for position, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs[{position}]: expected a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"inputs[{position}]: one of the differentiated Tensors does not require grad")
+        node, nr = t._gradient_edge()
+        targets.setdefault(node, {}).setdefault(nr, []).append(position)
+    return targets
+
+
+class _Backward:
+    """One backward pass over the graph, in phases: ``__init__`` discovers the graph and
+    seeds the roots' gradients; ``run`` pops the ready nodes in order and, for each,
+    ``_receive``s its summed gradients (hooks, retained and captured gradients), then either
+    ``_accumulate``s into a leaf or ``_apply``s the node and ``_send``s its results on."""
+
+    def __init__(self, roots, inputs, retain_graph, create_graph, accumulate):
+        self.inputs, self.retain_graph, self.create_graph, self.accumulate = inputs, retain_graph, create_graph, \
+            accumulate
+        self.targets = _targets(inputs)
+        self.captured = [None] * len(inputs)
+        root_nodes = list({edge[0]: None for edge, _ in roots})
+        self.dependencies, reachable = _discover(root_nodes)
+        self.needed = _needed(reachable, self.targets) if inputs else None
+        self.buffers = {}
+        for (node, nr), grad in roots:
+            _add(self._buffer(node), nr, grad)
+        # ready nodes run latest-created first: it keeps the buffers of long graphs small
+        self.ready = [(-n.sequence, id(n), n) for n in root_nodes if self.dependencies.get(n, 0) == 0]
+        heapq.heapify(self.ready)
+        self.anomaly = is_anomaly_enabled()
+
+    def _buffer(self, node):
+        return self.buffers.setdefault(node, [None] * _num_outputs(node))
+
+    def run(self):
+        """Every node once all that feed it have run; returns the captured input gradients."""
+        with set_grad_enabled(self.create_graph):
+            while self.ready:
+                _, _, node = heapq.heappop(self.ready)
+                grads = self._receive(node)
+                if isinstance(node, AccumulateGrad):
+                    # pop: the engine's only reference to the gradient is then the callee's
+                    # parameter, so a gradient nothing else holds can become .grad uncopied
+                    self._accumulate(node, grads.pop())
+                else:
+                    self._apply(node, grads)
+        return self.captured
+
+    def _receive(self, node):
+        """The node's summed gradients, after its tensors' hooks; retained and captured too."""
+        grads = self.buffers.pop(node)
+        for nr, hooks in node.tensor_hooks.items() if node.tensor_hooks else ():
+            if grads[nr] is not None and hooks:
+                grads[nr] = _run_hooks(hooks, grads[nr])
+        for nr, ref in node.retained.items() if node.retained else ():
+            tensor = ref()
+            if tensor is not None and grads[nr] is not None:
+                _accumulate_into_leaf(tensor, grads[nr], self.create_graph)
+        for nr, positions in self.targets.get(node, {}).items():
+            for p in positions:
+                self.captured[p] = grads[nr]
+        return grads
+
+    def _accumulate(self, node, grad):
+        """A leaf's gradient: its hooks, then into ``.grad`` (only the asked-for leaves when
+        ``inputs`` were given)."""
+        if grad is None:
+            return
+        leaf = node.variable
+        if leaf._hooks:
+            grad = _run_hooks(leaf._hooks, grad)
+            for p in self.targets.get(node, {}).get(0, ()):
+                self.captured[p] = grad
+        if self.accumulate and (not self.inputs or node in self.targets):
+            # references: ``grad`` here and the callee's parameter; anything else (a hook
+            # that kept it, ``captured``, the caller's upstream) forces a copy
+            _accumulate_into_leaf(leaf, grad, self.create_graph, engine_references=1)
+
+    def _apply(self, node, grads):
+        """Run the node's backward (unless nothing asked for lies behind it) and pass its
+        results to the nodes that feed it."""
+        if self.needed is not None and not any(n in self.needed for n in _children(node)):
+            return  # everything we were asked for lies elsewhere
+        if all(g is None for g in grads):
+            results = [None] * len(node.next_edges)  # nothing flows; still release the children
+        else:
+            for nr, meta in enumerate(node.output_meta):
+                if grads[nr] is None and meta is not None:
+                    grads[nr] = _zeros(meta)
+            results = node.apply(grads)
+            if self.anomaly:
+                for i, g in enumerate(results):
+                    if g is not None:
+                        check_gradient(node.name(), i, g, node.creation)
+        if not self.retain_graph:
+            node.ctx._release()
+        self._send(node, results)
+
+    def _send(self, node, results):
+        for edge, grad in zip(node.next_edges, results):
+            if edge is None:
+                continue
+            child, nr = edge
+            if self.needed is not None and child not in self.needed:
+                continue
+            buffer = self._buffer(child)
+            if grad is not None:
+                _add(buffer, nr, grad)
+            self.dependencies[child] -= 1
+            if self.dependencies[child] == 0:
+                heapq.heappush(self.ready, (-child.sequence, id(child), child))
+
+
 def run_backward(outputs, grad_outputs=None, retain_graph=None, create_graph=False, inputs=None,
                  accumulate=True, allow_unused=False):
     """Backpropagate from ``outputs``.
@@ -154,105 +273,20 @@ def run_backward(outputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     leaves (only of ``inputs`` when given). ``accumulate=False`` (``autograd.grad``): the
     gradients of ``inputs`` are returned and no ``.grad`` is touched.
     """
-    from ..tensor import Tensor
-
     outputs = _as_tuple(outputs)
     grad_outputs = _as_tuple(grad_outputs)
     retain_graph = create_graph if retain_graph is None else retain_graph
     roots = _root_edges(outputs, grad_outputs, create_graph)
+    inputs = _as_tuple(inputs)
+    captured = _Backward(roots, inputs, retain_graph, create_graph, accumulate).run()
+    return _finish(inputs, captured, create_graph, accumulate, allow_unused)
 
-    targets = {}  # node -> {output_nr: [positions in inputs]}
-    input_list = _as_tuple(inputs)
-    for position, t in enumerate(input_list):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"inputs[{position}]: expected a Tensor, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(f"inputs[{position}]: one of the differentiated Tensors does not require grad")
-        node, nr = t._gradient_edge()
-        targets.setdefault(node, {}).setdefault(nr, []).append(position)
-    captured = [None] * len(input_list)
 
-    root_nodes = list({edge[0]: None for edge, _ in roots})
-    dependencies, reachable = _discover(root_nodes)
-    needed = _needed(reachable, targets) if input_list else None
-
-    buffers = {}
-    for (node, nr), grad in roots:
-        buffer = buffers.setdefault(node, [None] * _num_outputs(node))
-        _add(buffer, nr, grad)
-
-    # ready nodes run latest-created first: it keeps the buffers of long graphs small
-    ready = [(-n.sequence, id(n), n) for n in root_nodes if dependencies.get(n, 0) == 0]
-    heapq.heapify(ready)
-    anomaly = is_anomaly_enabled()
-    with set_grad_enabled(create_graph):
-        while ready:
-            _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(node)
-            if node.tensor_hooks:
-                for nr, hooks in node.tensor_hooks.items():
-                    if grads[nr] is not None and hooks:
-                        grads[nr] = _run_hooks(hooks, grads[nr])
-            if node.retained:
-                for nr, ref in node.retained.items():
-                    tensor = ref()
-                    if tensor is not None and grads[nr] is not None:
-                        _accumulate_into_leaf(tensor, grads[nr], create_graph)
-            if node in targets:
-                for nr, positions in targets[node].items():
-                    for p in positions:
-                        captured[p] = grads[nr]
-
-            if isinstance(node, AccumulateGrad):
-                leaf = node.variable
-                grad = grads[0]
-                # the engine's only reference is now ``grad``: drop the buffer and the
-                # previous node's results, which still hold it (see below)
-                grads = buffer = results = None
-                if grad is None:
-                    continue
-                if leaf._hooks:
-                    grad = _run_hooks(leaf._hooks, grad)
-                    if node in targets:
-                        for p in targets[node][0]:
-                            captured[p] = grad
-                if accumulate and (not input_list or node in targets):
-                    # references: ``grad`` here and the callee's parameter; anything else
-                    # (a hook that kept it, ``captured``, the caller's upstream) forces a copy
-                    _accumulate_into_leaf(leaf, grad, create_graph, engine_references=1)
-                continue
-
-            if needed is not None and not any(n in needed for n in _children(node)):
-                continue  # everything we were asked for lies elsewhere
-            if all(g is None for g in grads):
-                results = [None] * len(node.next_edges)  # nothing flows; still release the children
-            else:
-                for nr, meta in enumerate(node.output_meta):
-                    if grads[nr] is None and meta is not None:
-                        grads[nr] = _zeros(meta)
-                results = node.apply(grads)
-                if anomaly:
-                    for i, g in enumerate(results):
-                        if g is not None:
-                            check_gradient(node.name(), i, g, node.creation)
-            if not retain_graph:
-                node.ctx._release()
-            for edge, grad in zip(node.next_edges, results):
-                if edge is None:
-                    continue
-                child, nr = edge
-                if needed is not None and child not in needed:
-                    continue
-                buffer = buffers.setdefault(child, [None] * _num_outputs(child))
-                if grad is not None:
-                    _add(buffer, nr, grad)
-                dependencies[child] -= 1
-                if dependencies[child] == 0:
-                    heapq.heappush(ready, (-child.sequence, id(child), child))
-
+def _finish(inputs, captured, create_graph, accumulate, allow_unused):
+    """``backward(inputs=...)`` accumulates into non-leaf inputs too, as in PyTorch;
+    ``autograd.grad`` returns the captured gradients, checking none is missing."""
     if accumulate:
-        # backward(inputs=[...]) also accumulates into non-leaf inputs, as in PyTorch
-        for t, g in zip(input_list, captured):
+        for t, g in zip(inputs, captured):
             if g is not None and t.grad_fn is not None:
                 _accumulate_into_leaf(t, g, create_graph)
         return None

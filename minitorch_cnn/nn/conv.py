@@ -113,6 +113,20 @@ class _Conv(_ConvNd):
         return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
+    def plan(self, input):
+        """The plan this layer's convolution takes for ``input`` (a 2-D layer only; not a
+        PyTorch method): ``layer.plan(x).explain()`` says which route and why."""
+        if self._spatial != 2:
+            raise TypeError(f"{type(self).__name__}.plan: only 2-D convolutions are planned directly "
+                            f"(a Conv1d is a Conv2d of height 1)")
+        self._check(input)
+        if self.padding_mode == "zeros":
+            return conv_ops.conv2d_plan(input, self.weight, self.stride, self.padding, self.dilation, self.groups)
+        amounts, _ = self._explicit_padding()
+        padded = pad(input, amounts, mode=self.padding_mode) if amounts else input
+        return conv_ops.conv2d_plan(padded, self.weight, self.stride, 0, self.dilation, self.groups)
+
+
 class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) inputs; weight (C_out, C_in/groups, K)."""
     _spatial = 1

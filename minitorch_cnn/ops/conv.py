@@ -72,9 +72,15 @@ class ConvTranspose2d(Function):
     def backward(ctx, grad):
         y, w = ctx.saved_tensors
         plan, needs = ctx.plan, ctx.needs_input_grad
-        geometry = (plan.stride, plan.padding, plan.dilation, plan.groups)
-        gy = _crop(Conv2d.apply(grad, w, None, *geometry), y.shape) if needs[0] else None
-        gw = Conv2dWeight.apply(grad, y, plan) if needs[1] else None
+        if is_grad_enabled():  # create_graph: through the differentiable ops, recorded
+            geometry = (plan.stride, plan.padding, plan.dilation, plan.groups)
+            gy = _crop(Conv2d.apply(grad, w, None, *geometry), y.shape) if needs[0] else None
+            gw = Conv2dWeight.apply(grad, y, plan) if needs[1] else None
+            return gy, gw, None
+        # the same plan, run forwards: grad is the convolution's input, laid out once for both
+        grad_in = plan.input_layout(grad.data)
+        gy = Tensor._wrap(kernels.conv2d(grad_in, w.data, None, plan)) if needs[0] else None
+        gw = Tensor._wrap(kernels.conv2d_weight_grad(grad_in, plan.grad_layout(y.data), plan)) if needs[1] else None
         return gy, gw, None
 
 
@@ -165,6 +171,30 @@ def _prologue(fn, input, weight, bias, stride, dilation):
 
 
 # --------------------------------------------------------------------------- public
+def _conv2d_arguments(fn, input, weight, bias, stride, padding, dilation, groups):
+    """conv2d's checks, in order, before any arithmetic. Returns (batched input, unbatched,
+    stride, (top, bottom, left, right) padding, dilation)."""
+    input, unbatched, stride, dilation = _prologue(fn, input, weight, bias, stride, dilation)
+    out_channels, channels_per_group, kh, kw = weight.shape
+    _check_groups(fn, groups, input.shape[1], out_channels, channels_per_group, weight.shape, input.shape)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad4 = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions (stride={stride})")
+            pad4 = tuple(p for pair in kernels.same_padding((kh, kw), dilation) for p in pair)
+        else:
+            raise ValueError(f"{fn}: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    else:
+        ph, pw = int_tuple(padding, 2, f"{fn}: padding", 0)
+        pad4 = (ph, ph, pw, pw)
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"{fn}: bias must have shape [{out_channels}] (out_channels), got {list(bias.shape)}")
+    _check_output_size(fn, input.shape[2:], pad4, (kh, kw), stride, dilation)
+    return input, unbatched, stride, pad4, dilation
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, as ``torch.nn.functional.conv2d``.
 
@@ -172,26 +202,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     when the dilated kernel is even, the extra row/column at the bottom/right). A 3-D
     input is an unbatched image.
     """
-    input, unbatched, stride, dilation = _prologue("conv2d", input, weight, bias, stride, dilation)
-    out_channels, channels_per_group, kh, kw = weight.shape
-    _check_groups("conv2d", groups, input.shape[1], out_channels, channels_per_group, weight.shape, input.shape)
-    if isinstance(padding, str):
-        if padding == "valid":
-            pad4 = (0, 0, 0, 0)
-        elif padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions (stride={stride})")
-            pad4 = tuple(p for pair in kernels.same_padding((kh, kw), dilation) for p in pair)
-        else:
-            raise ValueError(f"conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
-    else:
-        ph, pw = int_tuple(padding, 2, "conv2d: padding", 0)
-        pad4 = (ph, ph, pw, pw)
-    if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"conv2d: bias must have shape [{out_channels}] (out_channels), got {list(bias.shape)}")
-    _check_output_size("conv2d", input.shape[2:], pad4, (kh, kw), stride, dilation)
+    input, unbatched, stride, pad4, dilation = _conv2d_arguments("conv2d", input, weight, bias, stride, padding,
+                                                                 dilation, groups)
     out = Conv2d.apply(input, weight, bias, stride, pad4, dilation, groups)
     return out.squeeze(0) if unbatched else out
+
+
+def conv2d_plan(input, weight, stride=1, padding=0, dilation=1, groups=1):
+    """The plan ``conv2d`` would compute this call with (not a PyTorch function): which
+    route (see ``minitorch_cnn.kernels.CONV_ROUTES``), with which parameters, and
+    ``.explain()`` says why. The arguments are checked exactly as conv2d checks them."""
+    input, _, stride, pad4, dilation = _conv2d_arguments("conv2d_plan", input, weight, None, stride, padding,
+                                                         dilation, groups)
+    return kernels.conv_plan(input.shape, weight.shape, stride, pad4, dilation, groups, like=input.data)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):

@@ -1,0 +1,154 @@
+"""The convolution plan: chosen once per call and reused by the backward, the same for the
+same shapes, forced by name (with a clear error where a route does not apply), and
+explained in words; the automatic choice follows the measured thresholds."""
+
+import numpy as np
+import pytest
+
+import minitorch_cnn as mt
+import minitorch_cnn.nn.functional as F
+from minitorch_cnn import kernels, nn
+from minitorch_cnn.kernels import conv, parallel
+
+
+@pytest.fixture
+def count_choices(monkeypatch):
+    calls = []
+    original = conv.choose
+
+    def counting(*args, **kwargs):
+        plan = original(*args, **kwargs)
+        calls.append(plan)
+        return plan
+
+    monkeypatch.setattr(conv, "choose", counting)
+    return calls
+
+
+@pytest.mark.parametrize("weight_shape,groups", [((8, 8, 3, 3), 1), ((8, 1, 3, 3), 8), ((8, 8, 1, 1), 1)],
+                         ids=["dense", "depthwise", "pointwise"])
+@pytest.mark.parametrize("needs", ["both", "input only", "weight only"])
+def test_one_plan_per_call_serves_forward_and_backward(count_choices, weight_shape, groups, needs):
+    x = mt.randn(2, 8, 6, 6, requires_grad=needs != "weight only")
+    w = mt.randn(*weight_shape, requires_grad=needs != "input only")
+    F.conv2d(x, w, padding=weight_shape[2] // 2, groups=groups).sum().backward()
+    assert len(count_choices) == 1
+
+
+def test_a_transposed_convolution_is_planned_once_too(count_choices):
+    y = mt.randn(2, 4, 5, 5, requires_grad=True)
+    w = mt.randn(4, 3, 3, 3, requires_grad=True)
+    F.conv_transpose2d(y, w, stride=2, padding=1, output_padding=1).sum().backward()
+    assert len(count_choices) == 1
+    assert count_choices[0].input_shape == (2, 3, 10, 10) and count_choices[0].output_hw == (5, 5)
+
+
+def test_the_plan_depends_on_shapes_not_values():
+    first = F.conv2d_plan(mt.randn(4, 16, 8, 8), mt.randn(16, 16, 3, 3), padding=1)
+    second = F.conv2d_plan(mt.zeros(4, 16, 8, 8), mt.ones(16, 16, 3, 3), padding=1)
+    assert first == second
+    assert F.conv2d_plan(mt.randn(4, 16, 8, 8, dtype=mt.float64), mt.randn(16, 16, 3, 3, dtype=mt.float64),
+                         padding=1).dtype == mt.float64
+
+
+def test_the_automatic_choice_follows_the_thresholds():
+    def route(x_shape, w_shape, **options):
+        return F.conv2d_plan(mt.randn(*x_shape), mt.randn(*w_shape), **options).route
+
+    assert route((2, 8, 6, 6), (8, 1, 3, 3), padding=1, groups=8) == "direct"
+    assert route((2, 32, 6, 6), (32, 4, 3, 3), padding=1, groups=8) == "direct"  # 4 channels a group: thin
+    assert route((2, 8, 6, 6), (4, 8, 1, 1), stride=2) == "pointwise"
+    with kernels.using("reference"):
+        assert route((2, 8, 6, 6), (8, 1, 3, 3), padding=1, groups=8) == "reference"
+    if parallel.workers() is None:  # not OpenBLAS: the per-core routes cannot take its threads
+        assert route((8, 64, 16, 16), (64, 64, 3, 3), padding=1) == "chunks"
+        return
+    assert route((8, 64, 16, 16), (64, 64, 3, 3), padding=1) == "winograd"
+    assert route((8, 8, 16, 16), (64, 8, 3, 3), padding=1) == "pipelines"  # too few channels for Winograd
+    assert route((1, 64, 6, 6), (64, 64, 3, 3), padding=1) == "chunks"  # 9 tiles; 36 GEMM rows for 576 columns
+    assert route((32, 64, 16, 16), (64, 64, 3, 3), padding=1, stride=2) == "pipelines"
+    assert route((1, 512, 2, 2), (512, 512, 3, 3), padding=1) == "chunks"  # 4 GEMM rows for 4608 columns
+    split = F.conv2d_plan(mt.randn(32, 512, 4, 4), mt.randn(512, 512, 3, 3), padding=1)
+    assert (split.route, split.split) == ("winograd", "channels")
+
+
+def test_forcing_a_route_and_its_parameters():
+    x, w = mt.randn(4, 16, 8, 8), mt.randn(16, 16, 3, 3)
+    with kernels.conv_route("pipelines", workers=3, budget=3000):
+        plan = F.conv2d_plan(x, w, padding=1)
+    assert (plan.route, plan.workers, plan.step_bytes, plan.forced) == ("pipelines", 3, 1000, True)
+    with kernels.conv_route("chunks", budget=2 * 8 * 8 * 9 * 16 * 4):
+        assert F.conv2d_plan(x, w, padding=1).chunk_images == 2
+    with kernels.conv_route("winograd", split="channels"):
+        assert F.conv2d_plan(x, w, padding=1).split == "channels"
+    with kernels.conv_route("direct"):
+        with kernels.conv_route("reference"):  # the innermost block wins, and is undone on exit
+            assert F.conv2d_plan(x, w, padding=1).route == "reference"
+        assert F.conv2d_plan(x, w, padding=1).route == "direct"
+    assert not F.conv2d_plan(x, w, padding=1).forced
+
+
+@pytest.mark.parametrize("route,call,message", [
+    ("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 5, 5)), "Winograd F.*kernel 5x5"),
+    ("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 3, 3), stride=2), "stride \\(2, 2\\)"),
+    ("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 1, 3, 3), groups=2), "groups 2"),
+    ("pointwise", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 3, 3)), "1x1 kernels without padding"),
+    ("pointwise", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 1, 1), padding=1), "padding"),
+])
+def test_forcing_a_route_that_does_not_apply_names_the_route_and_why(route, call, message):
+    with kernels.conv_route(route), pytest.raises(ValueError, match=f"conv_route\\('{route}'\\) cannot.*{message}"):
+        call()
+
+
+@pytest.mark.parametrize("options,message", [
+    (dict(route="fastest"), "route must be one of"),
+    (dict(route="chunks", split="tiles"), "split must be one of"),
+    (dict(route="winograd", split="rows"), "split must be one of"),
+    (dict(route="chunks", workers=2), "workers apply to the per-core routes"),
+    (dict(route="pipelines", workers=0), "workers must be a positive int"),
+    (dict(route="pipelines", budget=-1), "budget must be a positive int"),
+])
+def test_bad_route_options_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        with kernels.conv_route(**options):
+            pass
+
+
+def test_a_planned_kernel_refuses_arrays_of_another_shape():
+    x, w = np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3))
+    plan = kernels.conv_plan(x.shape, w.shape, (1, 1), (1, 1, 1, 1), (1, 1), 1, like=x)
+    with pytest.raises(ValueError, match="input must have shape \\[2, 3, 5, 5\\].*got \\[2, 3, 6, 5\\]"):
+        plan.input_layout(np.ones((2, 3, 6, 5)))
+    with pytest.raises(ValueError, match="grad_output must have shape \\[2, 4, 5, 5\\]"):
+        plan.grad_layout(np.ones((2, 4, 4, 4)))
+
+
+def test_explain_says_which_route_and_why():
+    x = mt.randn(2, 8, 6, 6)
+    text = F.conv2d_plan(x, mt.randn(8, 1, 3, 3), padding=1, groups=8).explain()
+    assert text.splitlines()[0] == ("conv2d [2, 8, 6, 6] -> [2, 8, 6, 6], kernel 3x3, stride (1, 1), padding "
+                                    "(1, 1, 1, 1), dilation (1, 1), groups 8, float32 on cpu")
+    assert text.splitlines()[1] == "route: direct"
+    assert text.splitlines()[2].startswith("why: 8 groups of 1 input channel (at most 8)")
+    with kernels.conv_route("chunks", budget=10**9):
+        forced = F.conv2d_plan(x, mt.randn(8, 8, 3, 3), padding=1)
+    assert forced.explain().splitlines()[1:] == ["route: chunks (2 images per chunk, forced)",
+                                                 "why: forced by conv_route('chunks')"]
+    assert "channels_last" in F.conv2d_plan(x.contiguous(memory_format=mt.channels_last), mt.randn(8, 8, 3, 3)).explain()
+
+
+def test_a_layer_reports_its_plan_with_its_padding_mode():
+    layer = nn.Conv2d(4, 6, 3, padding=2, padding_mode="reflect")
+    plan = layer.plan(mt.randn(2, 4, 7, 7))
+    assert plan.input_shape == (2, 4, 11, 11) and plan.padding == (0, 0, 0, 0) and plan.output_shape == (2, 6, 9, 9)
+    assert layer(mt.randn(2, 4, 7, 7)).shape == plan.output_shape
+    with pytest.raises(ValueError, match="expected"):
+        layer.plan(mt.randn(2, 5, 7, 7))
+
+
+def test_the_memory_budget_is_a_positive_int():
+    before = kernels.memory_budget()
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(ValueError, match="nbytes must be a positive int"):
+            kernels.set_memory_budget(bad)
+    assert kernels.memory_budget() == before
