@@ -290,10 +290,27 @@ def channels_innermost(array) -> bool:
 
 def is_channels_last(array) -> bool:
     """Whether an (N, C, ...) array is laid out channels_last rather than in the default
-    order: channels innermost, and not also C-contiguous. This is the memory format a
-    result keeps (as PyTorch's ``suggest_memory_format``); an array laid out both ways (one
-    channel, or a single position) counts as the default, so its results are plain NCHW."""
-    return not array.flags.c_contiguous and channels_innermost(array)
+    order: ordered by their strides, its dims run N, the spatial dims, C (channels
+    innermost; a strided view of channels_last memory counts too), and it is not also
+    C-contiguous. This is the memory format a result keeps (PyTorch's
+    ``suggest_memory_format``, which also asks that the dims not overlap); an array laid
+    out both ways (one channel, or a single position) counts as the default, so its
+    results are plain NCHW. Dims of size one say nothing about the order and are skipped."""
+    if array.ndim < 3 or array.flags.c_contiguous:
+        return False
+    order = [dim for dim in (1,) + tuple(range(array.ndim - 1, 1, -1)) + (0,) if array.shape[dim] != 1]
+    strides = [array.strides[dim] for dim in order]
+    return 0 not in array.shape and all(0 < a <= b for a, b in zip(strides, strides[1:])) and bool(strides)
+
+
+def full_in_format(shape, value, dtype, channels_last: bool, xp):
+    """An array of ``shape`` filled with ``value``: channels innermost in memory when
+    ``channels_last`` (an NCHW view of NHWC memory), else C-contiguous."""
+    if not channels_last or len(shape) < 3:
+        return xp.full(shape, value, dtype=dtype)
+    order = (0,) + tuple(range(2, len(shape))) + (1,)
+    back = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
+    return xp.full(tuple(shape[d] for d in order), value, dtype=dtype).transpose(back)
 
 
 def to_channels_last(array):

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 import minitorch_cnn as mt
@@ -45,3 +46,26 @@ def test_bad_seed_and_state_are_refused():
 def test_cuda_module_reports_availability():
     assert isinstance(mt.cuda.is_available(), bool)
     assert mt.cuda.device_count() == (mt.cuda.device_count() if mt.cuda.is_available() else 0)
+
+
+def test_is_channels_last_reads_the_memory_order():
+    from minitorch_cnn import backend
+
+    nchw = np.zeros((2, 3, 4, 5))
+    nhwc = backend.to_channels_last(nchw)
+    assert nhwc.shape == nchw.shape and nhwc.transpose(0, 2, 3, 1).flags.c_contiguous
+    assert backend.is_channels_last(nhwc) and backend.channels_innermost(nhwc)
+    assert not backend.is_channels_last(nchw) and not backend.channels_innermost(nchw)
+    # strided views keep their order; a view laid out both ways (one channel) is plain NCHW
+    assert backend.is_channels_last(nhwc[:, :, ::2, 1:]) and not backend.channels_innermost(nhwc[:, :, ::2, 1:])
+    assert not backend.is_channels_last(nchw[:, :, ::2])
+    one_channel = backend.to_channels_last(np.zeros((2, 1, 4, 5)))
+    assert backend.channels_innermost(one_channel) and not backend.is_channels_last(one_channel)
+    assert not backend.is_channels_last(np.broadcast_to(np.zeros((2, 3, 1, 1)), (2, 3, 4, 5)))
+    assert backend.is_channels_last(backend.to_channels_last(np.zeros((2, 3, 7))))  # (N, C, L) too
+    assert backend.to_channels_last(nhwc) is nhwc
+    filled = backend.full_in_format((2, 3, 4, 5), 7.0, np.float32, True, np)
+    assert backend.is_channels_last(filled) and filled.dtype == np.float32 and (filled == 7).all()
+    assert backend.full_in_format((2, 3, 4, 5), 0, np.float64, False, np).flags.c_contiguous
+    assert backend.in_format_of(nhwc, np.ones((2, 3, 4, 5))).transpose(0, 2, 3, 1).flags.c_contiguous
+    assert backend.in_format_of(nchw, nhwc) is nhwc

@@ -121,6 +121,8 @@ def _held_only_by_engine(grad, engine_references):
     data = grad.data
     if sys.getrefcount(data) > 3:  # grad.data, the local name, the argument
         return False
+    if any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape)):
+        return False  # a broadcast view (several elements in one place) cannot become a writable .grad
     base = data.base
     # numpy points every view at the array that owns the memory, so one level suffices
     return base is None or (getattr(base, "base", None) is None and sys.getrefcount(base) <= 3)

@@ -58,21 +58,24 @@ def _is_advanced(index: tuple) -> bool:
 class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index):
-        ctx.shape, ctx.index = a.shape, index
+        # the gradient comes back in a's memory format (a slice of a channels_last tensor
+        # gives it a channels_last gradient)
+        ctx.shape, ctx.index, ctx.channels_last = a.shape, index, backend.is_channels_last(a)
         return backend.xp_of(a).asarray(a[index])
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexAdd.apply(grad, ctx.shape, ctx.index), None
+        return IndexAdd.apply(grad, ctx.shape, ctx.index, ctx.channels_last), None
 
 
 class IndexAdd(Function):
-    """zeros(shape) with ``values`` added at ``index`` (repeated indices accumulate)."""
+    """zeros(shape) with ``values`` added at ``index`` (repeated indices accumulate), laid
+    out channels_last when ``channels_last``."""
 
     @staticmethod
-    def forward(ctx, values, shape, index):
+    def forward(ctx, values, shape, index, channels_last=False):
         ctx.index = index
-        out = backend.xp_of(values).zeros(shape, dtype=values.dtype)
+        out = backend.full_in_format(shape, 0, values.dtype, channels_last, backend.xp_of(values))
         if _is_advanced(index):
             kernels.index_add(out, index, values)
         else:
@@ -81,7 +84,7 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return GetItem.apply(grad, ctx.index), None, None
+        return GetItem.apply(grad, ctx.index), None, None, None
 
 
 def getitem(input, index):

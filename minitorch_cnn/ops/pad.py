@@ -39,7 +39,7 @@ class ConstantPad(Function):
             before, after = pairs.get(d, (0, 0))
             src.append(slice(max(0, -before), size - max(0, -after)))
             dst.append(slice(max(0, before), out_shape[d] - max(0, after)))
-        out = xp.full(out_shape, value, dtype=a.dtype)
+        out = backend.full_in_format(out_shape, value, a.dtype, backend.is_channels_last(a), xp)  # a's format
         out[tuple(dst)] = a[tuple(src)]
         ctx.src, ctx.dst, ctx.pairs = tuple(src), tuple(dst), pairs
         return out

@@ -67,7 +67,9 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         n = _count(ctx.shape, ctx.dims)
-        return _unreduce(grad, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape) / n, None, None
+        # divided while small, then a broadcast view: the op that reads it keeps the memory
+        # format of its other operands (a global pooling's gradient stays channels_last)
+        return (_unreduce(grad, ctx.shape, ctx.dims, ctx.keepdim) / n).expand(ctx.shape), None, None
 
 
 class Var(Function):

@@ -133,5 +133,9 @@ def channel_shuffle(input, groups: int):
                          f"must be divisible by groups ({groups})")
     n, c = input.shape[:2]
     rest = tuple(input.shape[2:])
+    if input.ndim == 4 and backend.is_channels_last(input.data):
+        # shuffled in memory order: the one copy is channels_last too, as the input
+        nhwc = input.permute(0, 2, 3, 1).reshape((n,) + rest + (groups, c // groups)).transpose(3, 4)
+        return nhwc.reshape((n,) + rest + (c,)).permute(0, 3, 1, 2)
     out = input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
     return out.reshape((n, c) + rest)

@@ -327,3 +327,13 @@ def test_a_gradient_that_is_a_view_of_shared_memory_is_copied():
     (x.reshape(6) + y).backward(mt.ones(6) * 2)
     assert not np.shares_memory(x.grad.data, y.grad.data)
     assert x.grad.tolist() == [[2.0] * 3] * 2 and y.grad.tolist() == [2.0] * 6
+
+
+def test_a_broadcast_gradient_is_never_stolen_as_grad():
+    """mean's backward returns a broadcast view of a fresh array that nothing else holds;
+    as .grad it would be read-only, several elements in one place: it is copied instead."""
+    for reduce in (lambda t: t.mean(), lambda t: t.sum(), lambda t: t.mean((2, 3)).sum()):
+        x = mt.randn(2, 3, 4, 4, requires_grad=True)
+        reduce(x).backward()
+        assert 0 not in x.grad.data.strides and x.grad.data.flags.writeable
+        x.grad.zero_()  # a writable gradient, as optimizers need

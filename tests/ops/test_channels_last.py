@@ -1,7 +1,7 @@
 """channels_last is carried through, as PyTorch keeps the memory format: batch norm (train
-and eval), pooling, activations, dropout, residual adds and concatenation give
-channels_last results and gradients for channels_last inputs, with the values of the
-NCHW computation; their gradients are checked in float64 on channels_last inputs; and a
+and eval), pooling, activations, dropout, residual adds, concatenation, padding, slicing,
+the channel shuffle and a global-mean head give channels_last results and gradients for
+channels_last inputs, with the values of the NCHW computation; their gradients are checked in float64 on channels_last inputs; and a
 channels_last network makes no layout copy between its convolutions."""
 
 import numpy as np
@@ -35,6 +35,9 @@ OPS = {
     "dropout2d": lambda t: F.dropout2d(t, 0.5),
     "residual add": lambda t: F.relu(t) + t * 0.5,
     "cat": lambda t: mt.cat([t, t * 2], 1),
+    "channel_shuffle": lambda t: F.channel_shuffle(mt.cat([t, t * 2], 1), 2),
+    "pad and slice (a ResNet option-A shortcut)": lambda t: F.pad(t[:, :, ::2, ::2], (0, 0, 0, 0, 1, 2)),
+    "global mean head": lambda t: F.relu6(t).mean((2, 3)),
 }
 
 
@@ -60,11 +63,12 @@ def test_channels_last_in_gives_channels_last_out_with_the_nchw_values(name, sha
         mt.manual_seed(seed)  # the same dropout2d mask in both layouts
         y = OPS[name](x)
         upstream = rng.standard_normal(y.shape) if layout == "nchw" else results["nchw"][2]
-        g = mt.tensor(upstream) if layout == "nchw" else _channels_last(upstream)
+        g = _channels_last(upstream) if layout == "channels_last" and upstream.ndim == 4 else mt.tensor(upstream)
         y.backward(g)
         results[layout] = (y, x.grad, upstream)
     y, grad, _ = results["channels_last"]
-    assert backend.is_channels_last(y.data) and backend.is_channels_last(grad.data)
+    assert backend.is_channels_last(grad.data)
+    assert y.ndim < 4 or backend.is_channels_last(y.data)
     np.testing.assert_allclose(host(y), host(results["nchw"][0]), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(host(grad), host(results["nchw"][1]), rtol=1e-12, atol=1e-12)
 
