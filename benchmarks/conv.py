@@ -112,6 +112,21 @@ def _ours(shape, x, w, b, channels_last=False):
     return _timed_calls(call, tensors, upstream, mt.no_grad)
 
 
+def route(shape, x, w):
+    """The plan our convolution takes for this shape, in one line (None for a library
+    without plans, as the ones ``benchmarks against`` compares with may be)."""
+    if not hasattr(F, "conv2d_plan"):
+        return None
+    if not shape.transposed:
+        return F.conv2d_plan(mt.tensor(x), mt.tensor(w), shape.stride, shape.pad, groups=shape.groups).summary()
+    # a transposed convolution computes the adjoint of the conv2d from its output to its input
+    out_hw = tuple(mt.kernels.conv_transpose_output_size(size, shape.k, shape.stride, shape.pad, 1, 0)
+                   for size in (shape.h, shape.w))
+    plan = mt.kernels.conv_plan((shape.n, shape.c_out) + out_hw, w.shape, (shape.stride,) * 2, (shape.pad,) * 4,
+                                (1, 1), shape.groups, like=x, output_hw=(shape.h, shape.w))
+    return plan.summary()
+
+
 def _torch(shape, x, w, b):
     import torch
     import torch.nn.functional as TF
@@ -166,9 +181,11 @@ def run(shapes=None, repeats: int = 9, reference: bool = True, torch: bool = Tru
         timings = {label: (medians[(label, "forward")], medians[(label, "forward_backward")])
                    for label, _, _ in candidates}
         torch_times = timings.get("pytorch")
+        planned = route(shape, x, w)
         for label, (forward_s, both_s) in timings.items():
             rows.append({
                 "shape": shape.name, "config": asdict(shape), "implementation": label,
+                "route": planned if label.startswith("minitorch (fast") else None,
                 "forward_ms": forward_s * 1e3, "forward_backward_ms": both_s * 1e3,
                 "forward_gflops": shape.flops() / forward_s / 1e9,
                 "forward_backward_gflops": 3 * shape.flops() / both_s / 1e9,
@@ -181,13 +198,14 @@ def run(shapes=None, repeats: int = 9, reference: bool = True, torch: bool = Tru
 
 
 def table(rows) -> str:
-    header = ("shape", "implementation", "fwd ms", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd x torch", "fwd+bwd x torch")
+    header = ("shape", "implementation", "fwd ms", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd x torch", "fwd+bwd x torch",
+              "route")
     lines = []
     for r in rows:
         ratio = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
         lines.append((r["shape"], r["implementation"], f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}",
                       f"{r['forward_backward_gflops']:.1f}", ratio(r["forward_vs_torch"]),
-                      ratio(r["forward_backward_vs_torch"])))
+                      ratio(r["forward_backward_vs_torch"]), r.get("route") or ""))
     widths = [max(len(str(row[i])) for row in lines + [header]) for i in range(len(header))]
     fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
     return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])

@@ -1,6 +1,6 @@
 """Pooling and batch-norm kernels, forward and forward+backward, side by side: our Numba
-kernels, our reference kernels and PyTorch's CPU ops, on the shapes the layers issue
-names, (32, 64, 32, 32) and (32, 64, 56, 56), in float32.
+kernels on NCHW and on channels_last tensors, our reference kernels and PyTorch's CPU ops,
+on the shapes the layers issue names, (32, 64, 32, 32) and (32, 64, 56, 56), in float32.
 
 Timings interleave the implementations round by round (see ``timing``), so the ratios
 hold even when the machine's speed drifts.
@@ -62,14 +62,18 @@ def _candidates(case, reference: bool, torch_version):
     x = rng.standard_normal(case.shape, dtype=np.float32)
     w, b = rng.standard_normal(case.shape[1], dtype=np.float32), rng.standard_normal(case.shape[1], dtype=np.float32)
 
-    def ours():
-        tensors = tuple(mt.tensor(a, requires_grad=True) for a in (x, w, b))
+    def ours(layout=mt.contiguous_format):
+        """On NCHW tensors, or on channels_last input and upstream gradient, as they flow
+        through a network kept in that format (the kernels then read NHWC memory)."""
+        tensors = (mt.tensor(x).contiguous(memory_format=layout).requires_grad_(), mt.tensor(w, requires_grad=True),
+                   mt.tensor(b, requires_grad=True))
         call = lambda *t: case.call(F, *t)  # noqa: E731
         with mt.no_grad():
-            upstream = mt.ones(call(*tensors).shape)
+            upstream = mt.ones(call(*tensors).shape).contiguous(memory_format=layout)
         return _timed_calls(call, tensors, upstream, mt.no_grad)
 
-    candidates = [("minitorch (numba)", ours(), "auto")]
+    candidates = [("minitorch (numba)", ours(), "auto"),
+                  ("minitorch (numba, channels_last)", ours(mt.channels_last), "auto")]
     if reference:
         candidates.append(("minitorch (reference)", ours(), "reference"))
     if torch_version:

@@ -49,3 +49,34 @@ def test_separable_benchmark_runs_and_counts_like_the_lectures(tmp_path):
     assert case.macs() == {"standard": 1_152 * 36, "separable": 200 * 36}
     assert "fwd speed-up" in separable.table(rows)
     assert separable.save(rows, config, str(tmp_path)).endswith("separable.json")
+
+
+def test_conv_rows_name_the_route_our_convolution_takes():
+    shape = conv.Shape("tiny depthwise", 2, 4, 6, 6, 4, 3, 1, 1, groups=4)
+    rows, _ = conv.run([shape], repeats=2, reference=False, torch=False, budget=5.0)
+    assert {r["route"] for r in rows} == {"direct"}
+    assert "direct" in conv.table(rows)
+
+
+def test_layout_benchmark_runs_both_memory_formats_on_a_whole_network(tmp_path):
+    from benchmarks import layout
+
+    case = layout.Case("tiny resnet_cifar", "resnet_cifar", 2, (3, 8, 8))
+    rows, config = layout.run([case], repeats=2, budget=5.0)
+    assert [r["layout"] for r in rows] == ["NCHW", "channels_last"]
+    assert all(r["step_ms"] > 0 for r in rows) and rows[0]["vs_nchw"] == 1.0
+    # the NCHW network copies every convolution's input into channels-last; the
+    # channels_last one only where a route pads its copy (the chunked route)
+    assert rows[1]["conv_input_copies"] < rows[0]["conv_input_copies"]
+    assert "conv input copies" in layout.table(rows)
+    assert layout.save(rows, config, str(tmp_path)).endswith("layout.json")
+
+
+def test_against_summarises_each_row_over_rounds():
+    from benchmarks import against
+
+    rounds = {"this tree": [[{"shape": "a", "implementation": "x", "forward_ms": t, "note": "n"}] for t in (1, 3, 2)],
+              "base": [[{"shape": "a", "implementation": "x", "forward_ms": t}] for t in (4, 4, 5)]}
+    (row,) = against.summarise(rounds)
+    assert row == {"row": "a / x", "metric": "forward_ms", "base_ms": 4, "this_tree_ms": 2, "this_tree_vs_base": 0.5}
+    assert "this tree / base" in against.table([row])
