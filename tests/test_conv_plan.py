@@ -152,3 +152,15 @@ def test_the_memory_budget_is_a_positive_int():
         with pytest.raises(ValueError, match="nbytes must be a positive int"):
             kernels.set_memory_budget(bad)
     assert kernels.memory_budget() == before
+
+
+def test_a_forced_route_under_the_reference_mode_runs_on_the_reference_building_blocks(monkeypatch):
+    implementations = kernels.registry._registry["direct_forward"]
+    calls = []
+    original = implementations["reference"]
+    monkeypatch.setitem(implementations, "reference", lambda *a: calls.append("reference") or original(*a))
+    x, w = mt.randn(2, 4, 5, 5, dtype=mt.float64), mt.randn(4, 1, 3, 3, dtype=mt.float64)
+    with kernels.using("reference"), kernels.conv_route("direct"):
+        y = F.conv2d(x, w, padding=1, groups=4)
+    assert calls == ["reference"]
+    np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1, groups=4).numpy(), rtol=1e-12)
