@@ -41,6 +41,8 @@ class Shape:
         """Multiply-adds x 2 of the forward pass (backward: twice that)."""
         if self.transposed:  # the adjoint of a conv from c_out to c_in over the output
             return 2.0 * self.n * self.c_in * self.h * self.w * (self.c_out // self.groups) * self.k * self.k
+        # written out, not kernels.conv_output_size: ``benchmarks against`` runs this driver on
+        # earlier versions of the library too, so it keeps to the API they all have
         out_h = (self.h + 2 * self.pad - self.k) // self.stride + 1
         out_w = (self.w + 2 * self.pad - self.k) // self.stride + 1
         return 2.0 * self.n * self.c_out * out_h * out_w * (self.c_in // self.groups) * self.k * self.k
