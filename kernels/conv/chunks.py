@@ -20,7 +20,7 @@ from ...backend import xp_of
 from ..registry import lookup
 from ..workspace import workspace
 from .gemm import grouped_matmul
-from .layout import as_nchw, channels_last, padded_channels_last, weight_matrix, filters_from_rows
+from .layout import as_nchw, channels_last, empty_output, filters_from_rows, padded_channels_last, weight_matrix
 
 
 def input_layout(x, plan):
@@ -46,7 +46,7 @@ def forward(xpad, weight, bias, plan):
     xp = xp_of(xpad)
     c_out, cg, kh, kw = plan.weight_shape
     groups = plan.groups
-    out = xp.empty((plan.input_shape[0],) + tuple(plan.output_hw) + (c_out,), dtype=xpad.dtype)
+    out = empty_output(plan, xpad)
     wmat = weight_matrix(weight, groups)
     im2col = lookup("im2col", xpad)
     for start, stop in _chunks(plan):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ...backend import xp_of
 from ..registry import lookup
-from .layout import direct_weights, from_group_minor, group_minor
+from .layout import direct_weights, empty_output, from_group_minor, group_minor
 
 
 def input_layout(x, plan):
@@ -27,7 +27,7 @@ def grad_layout(grad, plan):
 def forward(x, weight, bias, plan):
     xp = xp_of(x)
     groups, og = plan.groups, plan.weight_shape[0] // plan.groups
-    out = xp.empty((plan.input_shape[0],) + tuple(plan.output_hw) + (og, groups), dtype=x.dtype)
+    out = empty_output(plan, x, og, groups)
     # the bias starts each sum, in the kernels' (Og, G) order
     bias_mg = xp.zeros((og, groups), x.dtype) if bias is None else xp.ascontiguousarray(bias.reshape(groups, og).T)
     in_rows, in_cols, _, _ = plan.tables

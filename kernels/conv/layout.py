@@ -41,6 +41,13 @@ def padded_channels_last(x, padding):
     return xpad
 
 
+def empty_output(plan, like, *minor):
+    """An uninitialised channels-last output of the planned call, (N, OH, OW) + ``minor``
+    (default (C_out,)), on ``like``'s device and in its dtype."""
+    minor = minor or (plan.weight_shape[0],)
+    return xp_of(like).empty((plan.input_shape[0],) + tuple(plan.output_hw) + minor, dtype=like.dtype)
+
+
 def as_nchw(nhwc, channels_last_result):
     """The NCHW result of an NHWC buffer, in the planned memory format: a plain contiguous
     copy by default (so that ``y.view(n, -1)`` works), a free view when channels_last."""

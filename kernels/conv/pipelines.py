@@ -32,7 +32,7 @@ from ..parallel import run_on_cores, shares, summed_on_cores
 from ..registry import lookup
 from ..workspace import workspace
 from .gemm import grouped_matmul
-from .layout import as_nchw, channels_last, filters_from_rows, weight_matrix
+from .layout import as_nchw, channels_last, empty_output, filters_from_rows, weight_matrix
 
 
 def input_layout(x, plan):
@@ -63,7 +63,7 @@ def forward(x, weight, bias, plan):
     """(N, OH, OW, C_out) = im2col(x) @ weight matrix (+ bias), per core, as NCHW."""
     c_out = plan.weight_shape[0]
     groups, depth = plan.groups, _depth(plan)
-    out = np.empty((plan.input_shape[0],) + tuple(plan.output_hw) + (c_out,), dtype=x.dtype)
+    out = empty_output(plan, x)
     wmat = weight_matrix(weight, groups)
     in_rows, in_cols, _, _ = plan.tables
     im2col = lookup("im2col_taps", x)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...backend import xp_of
 from .gemm import grouped_matmul
-from .layout import as_nchw, channels_last, weight_matrix
+from .layout import as_nchw, channels_last, empty_output, weight_matrix
 
 
 def input_layout(x, plan):
@@ -21,10 +21,9 @@ def grad_layout(grad, plan):
 
 
 def forward(xs, weight, bias, plan):
-    xp = xp_of(xs)
     c_out, cg = plan.weight_shape[:2]
     groups = plan.groups
-    out = xp.empty(xs.shape[:3] + (c_out,), dtype=xs.dtype)
+    out = empty_output(plan, xs)
     grouped_matmul(xs.reshape(-1, groups, cg), weight_matrix(weight, groups), out.reshape(-1, groups, c_out // groups))
     if bias is not None:
         out += bias

@@ -33,7 +33,7 @@ from ...blas import one_thread
 from ..parallel import ranges, run_on_cores, run_shares, shares, summed_on_cores
 from ..registry import lookup
 from ..workspace import workspace
-from .layout import as_nchw, channels_last
+from .layout import as_nchw, channels_last, empty_output
 from .taps import tap_tables
 
 
@@ -110,7 +110,7 @@ def forward(x, weight, bias, plan):
     """conv(x, weight) + bias for the unpadded channels-last x (N, H, W, C), as NCHW."""
     tiles_of = _Tiles(plan, x)
     c, c_out, tile_w = tiles_of.c, tiles_of.c_out, len(tiles_of.cols)
-    out = np.empty((tiles_of.n,) + tuple(plan.output_hw) + (c_out,), dtype=x.dtype)
+    out = empty_output(plan, x)
     bias = np.zeros(c_out, x.dtype) if bias is None else bias
     if plan.split == "channels":
         return as_nchw(_forward_by_channels(x, weight, bias, out, tiles_of, plan.workers), plan.channels_last)
