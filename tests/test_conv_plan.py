@@ -164,3 +164,19 @@ def test_a_forced_route_under_the_reference_mode_runs_on_the_reference_building_
         y = F.conv2d(x, w, padding=1, groups=4)
     assert calls == ["reference"]
     np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1, groups=4).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("route", ["reference", "chunks", "direct", "pipelines", "winograd"])
+def test_the_planned_kernels_refuse_arrays_not_laid_out_by_the_plan(route):
+    x, w = np.ones((2, 4, 5, 5)), np.ones((4, 4, 3, 3))
+    with kernels.conv_route(route):
+        plan = kernels.conv_plan(x.shape, w.shape, (1, 1), (1, 1, 1, 1), (1, 1), 1, like=x)
+    x_in, g_in = plan.input_layout(x), plan.grad_layout(np.ones(plan.output_shape))
+    assert x_in.shape == plan.input_layout_shape and g_in.shape == plan.grad_layout_shape
+    wrong = np.ones((2, 4, 5, 6))  # no route lays this input out: the shapes cannot match
+    with pytest.raises(ValueError, match="x_in must have shape"):
+        kernels.conv2d(wrong, w, None, plan)
+    with pytest.raises(ValueError, match="grad_in must have shape"):
+        kernels.conv2d_input_grad(wrong, w, plan)
+    with pytest.raises(ValueError, match="x_in must have shape"):
+        kernels.conv2d_backward(wrong, g_in, w, plan)

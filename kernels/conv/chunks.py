@@ -23,6 +23,9 @@ from .gemm import grouped_matmul
 from .layout import as_nchw, channels_last, empty_output, filters_from_rows, padded_channels_last, weight_matrix
 
 
+INPUT_LAYOUT, GRAD_LAYOUT = "padded nhwc", "nhwc"  # what input_layout and grad_layout make
+
+
 def input_layout(x, plan):
     return padded_channels_last(x, plan.padding)
 

@@ -16,6 +16,9 @@ from ..registry import lookup
 from .layout import direct_weights, empty_output, from_group_minor, group_minor
 
 
+INPUT_LAYOUT, GRAD_LAYOUT = "group-minor", "group-minor"  # what input_layout and grad_layout make
+
+
 def input_layout(x, plan):
     return group_minor(x, plan.groups)
 

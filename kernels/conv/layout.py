@@ -18,6 +18,24 @@ from __future__ import annotations
 from ...backend import xp_of
 
 
+def laid_out_shape(kind, nchw_shape, plan):
+    """The shape of an (N, C, H, W) array laid out as a route reads it: ``kind`` is the
+    route's ``INPUT_LAYOUT`` or ``GRAD_LAYOUT`` (what its ``input_layout``/``grad_layout`` make)."""
+    n, c, h, w = nchw_shape
+    if kind == "nchw":
+        return tuple(nchw_shape)
+    if kind == "nhwc":
+        return n, h, w, c
+    if kind == "padded nhwc":
+        top, bottom, left, right = plan.padding
+        return n, h + top + bottom, w + left + right, c
+    if kind == "strided nhwc":  # the positions a 1x1 kernel reads
+        return (n,) + tuple(plan.output_hw) + (c,)
+    if kind == "group-minor":
+        return n, h, w, c // plan.groups, plan.groups
+    raise ValueError(f"laid_out_shape: unknown layout {kind!r}")
+
+
 def channels_last(x):
     """(N, C, H, W) -> a C-contiguous (N, H, W, C) array (free when x is an NCHW view of
     channels-last memory, as our own results are)."""

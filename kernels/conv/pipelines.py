@@ -35,6 +35,9 @@ from .gemm import grouped_matmul
 from .layout import as_nchw, channels_last, empty_output, filters_from_rows, weight_matrix
 
 
+INPUT_LAYOUT, GRAD_LAYOUT = "nhwc", "nhwc"  # what input_layout and grad_layout make
+
+
 def input_layout(x, plan):
     return channels_last(x)
 

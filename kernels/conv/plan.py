@@ -29,6 +29,7 @@ import numpy as np
 from .. import parallel, registry
 from . import chunks, direct, pipelines, pointwise, reference_route, winograd
 from .geometry import conv_output_size
+from .layout import laid_out_shape
 
 ROUTES = ("reference", "chunks", "pointwise", "direct", "pipelines", "winograd")
 _MODULES = {"reference": reference_route, "chunks": chunks, "pointwise": pointwise, "direct": direct,
@@ -116,6 +117,16 @@ class ConvPlan:
 
         return window_tables(self)
 
+    @property
+    def input_layout_shape(self) -> tuple:
+        """The shape of ``input_layout(x)``: what the forward and weight-gradient kernels read."""
+        return laid_out_shape(self.module.INPUT_LAYOUT, self.input_shape, self)
+
+    @property
+    def grad_layout_shape(self) -> tuple:
+        """The shape of ``grad_layout(grad)``: what both gradient kernels read."""
+        return laid_out_shape(self.module.GRAD_LAYOUT, self.output_shape, self)
+
     def input_layout(self, x):
         """x (the convolution's input) as this route reads it, for forward and weight
         gradient alike: a layout copy, or x itself."""
@@ -153,10 +164,19 @@ class ConvPlan:
         return "\n".join(lines)
 
 
-def _expect_shape(name, array, shape):
+def _expect_shape(name, array, shape, what="the planned call's"):
     if tuple(array.shape) != tuple(shape):
-        raise ValueError(f"conv plan: {name} must have shape {list(shape)} (the planned call's), "
-                         f"got {list(array.shape)}")
+        raise ValueError(f"conv plan: {name} must have shape {list(shape)} ({what}), got {list(array.shape)}")
+
+
+def check_laid_out(plan, x_in=None, grad_in=None):
+    """Before a planned kernel runs: the arrays must be the ones ``plan.input_layout`` and
+    ``plan.grad_layout`` made (the Numba kernels do not check bounds)."""
+    layout = f"{plan.route}'s layout; pass plan.input_layout(x) / plan.grad_layout(grad)"
+    if x_in is not None:
+        _expect_shape("x_in", x_in, plan.input_layout_shape, layout)
+    if grad_in is not None:
+        _expect_shape("grad_in", grad_in, plan.grad_layout_shape, layout)
 
 
 # ------------------------------------------------------------------ forcing a route

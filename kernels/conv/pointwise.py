@@ -10,6 +10,9 @@ from .gemm import grouped_matmul
 from .layout import as_nchw, channels_last, empty_output, weight_matrix
 
 
+INPUT_LAYOUT, GRAD_LAYOUT = "strided nhwc", "nhwc"  # what input_layout and grad_layout make
+
+
 def input_layout(x, plan):
     """The input at the positions the 1x1 kernel reads, channels-last: (N, OH, OW, C)."""
     (out_h, out_w), (sh, sw) = plan.output_hw, plan.stride

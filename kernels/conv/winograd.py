@@ -37,6 +37,9 @@ from .layout import as_nchw, channels_last, empty_output
 from .taps import tap_tables
 
 
+INPUT_LAYOUT, GRAD_LAYOUT = "nhwc", "nhwc"  # what input_layout and grad_layout make
+
+
 def input_layout(x, plan):
     return channels_last(x)
 
