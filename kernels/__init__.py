@@ -64,14 +64,14 @@ def conv2d(x_in, weight, bias, plan: ConvPlan):
     """The planned cross-correlation: ``x_in = plan.input_layout(x)``, ``weight``
     (C_out, C/groups, KH, KW), ``bias`` (C_out,) or None. Returns NCHW (N, C_out, OH, OW)
     in the plan's memory format."""
-    conv.plan.check_laid_out(plan, x_in=x_in)
+    conv.plan.check_laid_out(plan, x_in=x_in, weight=weight, bias=bias)
     return plan.module.forward(x_in, weight, bias, plan)
 
 
 def conv2d_input_grad(grad_in, weight, plan: ConvPlan):
     """The adjoint of ``conv2d`` in its input (also ``conv_transpose2d``), of the output
     gradient ``grad_in = plan.grad_layout(grad)``: NCHW of the plan's input shape."""
-    conv.plan.check_laid_out(plan, grad_in=grad_in)
+    conv.plan.check_laid_out(plan, grad_in=grad_in, weight=weight)
     return plan.module.input_grad(grad_in, weight, plan)
 
 
@@ -85,7 +85,7 @@ def conv2d_weight_grad(x_in, grad_in, plan: ConvPlan):
 def conv2d_backward(x_in, grad_in, weight, plan: ConvPlan):
     """(``conv2d_input_grad``, ``conv2d_weight_grad``) together: the per-core routes read
     (and Winograd transforms) each band of the output gradient once for both."""
-    conv.plan.check_laid_out(plan, x_in=x_in, grad_in=grad_in)
+    conv.plan.check_laid_out(plan, x_in=x_in, grad_in=grad_in, weight=weight)
     return plan.module.backward(x_in, grad_in, weight, plan)
 
 

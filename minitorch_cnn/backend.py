@@ -290,17 +290,21 @@ def channels_innermost(array) -> bool:
 
 def is_channels_last(array) -> bool:
     """Whether an (N, C, ...) array is laid out channels_last rather than in the default
-    order: ordered by their strides, its dims run N, the spatial dims, C (channels
-    innermost; a strided view of channels_last memory counts too), and it is not also
-    C-contiguous. This is the memory format a result keeps (PyTorch's
-    ``suggest_memory_format``, which also asks that the dims not overlap); an array laid
-    out both ways (one channel, or a single position) counts as the default, so its
-    results are plain NCHW. Dims of size one say nothing about the order and are skipped."""
-    if array.ndim < 3 or array.flags.c_contiguous:
+    order: its strides grow from C to the last spatial dim, on up the spatial dims to N
+    (channels innermost; a strided view of channels_last memory counts too), and it is not
+    also C-contiguous. This is the memory format a result keeps (PyTorch's
+    ``suggest_memory_format``, whose stride rule also asks that the dims not overlap, so
+    that it calls some strided views of channels_last memory NCHW). An array laid out both
+    ways (one channel, or a single position) counts as the default, so its results are
+    plain NCHW; so does any view with one channel or one position (a one-channel slice)."""
+    if array.ndim < 3 or array.flags.c_contiguous or 0 in array.shape:
         return False
-    order = [dim for dim in (1,) + tuple(range(array.ndim - 1, 1, -1)) + (0,) if array.shape[dim] != 1]
-    strides = [array.strides[dim] for dim in order]
-    return 0 not in array.shape and all(0 < a <= b for a, b in zip(strides, strides[1:])) and bool(strides)
+    if array.shape[1] == 1 or all(size == 1 for size in array.shape[2:]):
+        return False  # one channel, or one position: the default, whatever the strides
+    # a dim of size one says nothing about the order, and its stride may be anything
+    dims = [dim for dim in (1,) + tuple(range(array.ndim - 1, 1, -1)) + (0,) if array.shape[dim] != 1]
+    strides = [array.strides[dim] for dim in dims]
+    return all(0 < a <= b for a, b in zip(strides, strides[1:]))
 
 
 def full_in_format(shape, value, dtype, channels_last: bool, xp):

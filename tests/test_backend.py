@@ -59,6 +59,8 @@ def test_is_channels_last_reads_the_memory_order():
     # strided views keep their order; a view laid out both ways (one channel) is plain NCHW
     assert backend.is_channels_last(nhwc[:, :, ::2, 1:]) and not backend.channels_innermost(nhwc[:, :, ::2, 1:])
     assert not backend.is_channels_last(nchw[:, :, ::2])
+    assert not backend.is_channels_last(nchw[:, :1]) and not backend.is_channels_last(nchw[:, :1, :1, :1])
+    assert not backend.is_channels_last(nhwc[:, :1, ::2])  # one channel: the default, like a whole one
     one_channel = backend.to_channels_last(np.zeros((2, 1, 4, 5)))
     assert backend.channels_innermost(one_channel) and not backend.is_channels_last(one_channel)
     assert not backend.is_channels_last(np.broadcast_to(np.zeros((2, 3, 1, 1)), (2, 3, 4, 5)))

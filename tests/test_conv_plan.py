@@ -180,3 +180,26 @@ def test_the_planned_kernels_refuse_arrays_not_laid_out_by_the_plan(route):
         kernels.conv2d_input_grad(wrong, w, plan)
     with pytest.raises(ValueError, match="x_in must have shape"):
         kernels.conv2d_backward(wrong, g_in, w, plan)
+    with pytest.raises(ValueError, match="weight must have shape \\[4, 4, 3, 3\\]"):
+        kernels.conv2d(x_in, np.ones((4, 4, 7, 7)), None, plan)
+    with pytest.raises(ValueError, match="bias must have shape \\[4\\]"):
+        kernels.conv2d(x_in, w, np.ones(3), plan)
+    with pytest.raises(TypeError, match="weight must be float64"):
+        kernels.conv2d_input_grad(g_in, w.astype(np.float32), plan)
+
+
+def test_on_a_gpu_the_routes_wait_for_their_cuda_building_blocks(monkeypatch):
+    """CuPy arrays take the reference route until the chunked or direct route's building
+    blocks have CUDA versions (on the reference blocks those routes would be slower, and the
+    direct one KH*KW times larger); the pointwise route is array code and needs none."""
+    def plan(weight_shape, groups=1, padding=(1, 1, 1, 1)):
+        return conv.choose((2, 8, 6, 6), weight_shape, (1, 1), padding, (1, 1), groups, np.float32, "cuda", False)
+
+    assert plan((8, 8, 3, 3)).route == "reference" and "no cuda version of im2col, col2im" in plan((8, 8, 3, 3)).explain()
+    assert plan((8, 1, 3, 3), groups=8).route == "reference"
+    assert plan((4, 8, 1, 1), padding=(0, 0, 0, 0)).route == "pointwise"
+    for name in ("im2col", "col2im", "direct_forward", "direct_input_grad", "direct_weight_grad"):
+        monkeypatch.setitem(kernels.registry._registry[name], "cuda", kernels.implementations(name)["reference"])
+    assert plan((8, 8, 3, 3)).route == "chunks" and plan((8, 1, 3, 3), groups=8).route == "direct"
+    with kernels.conv_route("pipelines"), pytest.raises(ValueError, match="runs on NumPy arrays"):
+        plan((8, 8, 3, 3))

@@ -344,7 +344,37 @@ def test_every_fast_kernel_agrees_with_its_reference(device, name, data):
     if name not in CASES:
         pytest.fail(f"kernel {name!r} has implementations {sorted(kernels.implementations(name))} but no case "
                     f"builder in tests/test_kernel_contract.py")
-    case = data.draw(CASES[name]())
+    _agree(device, name, data.draw(CASES[name]()))
+
+
+def _missing_windows(layout):
+    """A dilated pooling whose windows on the single row miss the image: every tap of
+    kernel (2, 1), dilation (3, 1), padding (2, 0) on a 1-row image lands in the padding."""
+    x = _in_layout(_rng(5).standard_normal((2, 3, 1, 5)), layout)
+    return x, (2, 1), (1, 1), (2, 0), (3, 1), (2, 5)
+
+
+def _explicit_cases():
+    """Cases the draws reach too rarely for the ci profile: windows that miss the image."""
+    cases = []
+    for layout in ("nchw", "channels_last"):
+        x, kernel, stride, padding, dilation, out_hw = _missing_windows(layout)
+        cases.append(("max_pool2d", Case((x, kernel, stride, padding, dilation, out_hw),
+                                         channels_last=backend.is_channels_last(x))))
+        _, index = kernels.implementations("max_pool2d")["reference"](x, kernel, stride, padding, dilation, out_hw)
+        assert (index < 0).any()
+        values = _in_layout(_rng(6).standard_normal(index.shape), layout)
+        cases.append(("scatter_add_planes", Case((values, _in_layout(index, layout), x.shape[2:],
+                                                  layout == "channels_last"), channels_last=layout == "channels_last")))
+    return cases
+
+
+@pytest.mark.parametrize("name,case", _explicit_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_fast_kernels_agree_with_their_reference_on_windows_that_miss_the_image(device, name, case):
+    _agree(device, name, case)
+
+
+def _agree(device, name, case):
     implementations = kernels.implementations(name)
     reference_args = [_on("cpu", a) for a in case.args]
     expected = _results(case, implementations["reference"](*reference_args), reference_args)

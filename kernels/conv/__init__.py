@@ -31,6 +31,6 @@ for _name in WINOGRAD_TRANSFORMS:
     register(f"winograd_{_name}", "reference", getattr(winograd_reference, f"winograd_{_name}"))
     register(f"winograd_{_name}", "cpu", getattr(winograd_cpu, _name))
 
-from .plan import ROUTES, ConvPlan, choose, conv_route, forced_route, memory_budget, set_memory_budget  # noqa: E402
+from .plan import ROUTES, ConvPlan, choose, conv_route, memory_budget, set_memory_budget  # noqa: E402
 from .geometry import conv_output_size, conv_transpose_output_size, kernel_span, same_padding  # noqa: E402
 from .taps import tap_tables  # noqa: E402

@@ -23,7 +23,9 @@ from .gemm import grouped_matmul
 from .layout import as_nchw, channels_last, empty_output, filters_from_rows, padded_channels_last, weight_matrix
 
 
-INPUT_LAYOUT, GRAD_LAYOUT = "padded nhwc", "nhwc"  # what input_layout and grad_layout make
+# the registered kernels it looks up (its device needs them), and the layouts it reads
+BUILDING_BLOCKS = ("im2col", "col2im")
+INPUT_LAYOUT, GRAD_LAYOUT = "padded nhwc", "nhwc"
 
 
 def input_layout(x, plan):

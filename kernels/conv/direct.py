@@ -16,7 +16,9 @@ from ..registry import lookup
 from .layout import direct_weights, empty_output, from_group_minor, group_minor
 
 
-INPUT_LAYOUT, GRAD_LAYOUT = "group-minor", "group-minor"  # what input_layout and grad_layout make
+# the registered kernels it looks up (its device needs them), and the layouts it reads
+BUILDING_BLOCKS = ("direct_forward", "direct_input_grad", "direct_weight_grad")
+INPUT_LAYOUT, GRAD_LAYOUT = "group-minor", "group-minor"
 
 
 def input_layout(x, plan):

@@ -35,7 +35,9 @@ from .gemm import grouped_matmul
 from .layout import as_nchw, channels_last, empty_output, filters_from_rows, weight_matrix
 
 
-INPUT_LAYOUT, GRAD_LAYOUT = "nhwc", "nhwc"  # what input_layout and grad_layout make
+# the registered kernels it looks up (its device needs them), and the layouts it reads
+BUILDING_BLOCKS = ("im2col_taps", "col2im_taps_add")
+INPUT_LAYOUT, GRAD_LAYOUT = "nhwc", "nhwc"
 
 
 def input_layout(x, plan):

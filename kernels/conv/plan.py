@@ -169,14 +169,20 @@ def _expect_shape(name, array, shape, what="the planned call's"):
         raise ValueError(f"conv plan: {name} must have shape {list(shape)} ({what}), got {list(array.shape)}")
 
 
-def check_laid_out(plan, x_in=None, grad_in=None):
+def check_laid_out(plan, x_in=None, grad_in=None, weight=None, bias=None):
     """Before a planned kernel runs: the arrays must be the ones ``plan.input_layout`` and
-    ``plan.grad_layout`` made (the Numba kernels do not check bounds)."""
+    ``plan.grad_layout`` made, and the weight and bias the planned ones, all in the planned
+    dtype (the Numba kernels do not check bounds)."""
     layout = f"{plan.route}'s layout; pass plan.input_layout(x) / plan.grad_layout(grad)"
-    if x_in is not None:
-        _expect_shape("x_in", x_in, plan.input_layout_shape, layout)
-    if grad_in is not None:
-        _expect_shape("grad_in", grad_in, plan.grad_layout_shape, layout)
+    named = (("x_in", x_in, plan.input_layout_shape, layout), ("grad_in", grad_in, plan.grad_layout_shape, layout),
+             ("weight", weight, plan.weight_shape, "the planned call's"),
+             ("bias", bias, plan.weight_shape[:1], "the planned call's"))
+    for name, array, shape, what in named:
+        if array is None:
+            continue
+        _expect_shape(name, array, shape, what)
+        if array.dtype != plan.dtype:
+            raise TypeError(f"conv plan: {name} must be {plan.dtype} (the planned call's), got {array.dtype}")
 
 
 # ------------------------------------------------------------------ forcing a route
@@ -210,11 +216,6 @@ def conv_route(route: str, *, workers: int | None = None, budget: int | None = N
         yield
     finally:
         _forced = previous
-
-
-def forced_route():
-    """The route a ``conv_route`` block forces now, or None."""
-    return None if _forced is None else _forced[0]
 
 
 def why_not(route, call):
@@ -270,21 +271,37 @@ def _forced_plan(call, route, options):
     return ConvPlan(route, **call, **parameters, forced=True, reasons=(f"forced by conv_route({route!r})",))
 
 
+def _without_device_kernels(route, device):
+    """The building blocks of ``route`` with no implementation for ``device`` (the routes
+    around them are array code, but on the reference blocks they would be slower, and the
+    direct ones KH*KW times larger, than the reference route itself)."""
+    return [name for name in _MODULES[route].BUILDING_BLOCKS if device not in registry.implementations(name)]
+
+
 def _automatic_plan(call):
     c_out, cg, kh, kw = call["weight_shape"]
     groups, padding = call["groups"], call["padding"]
     if groups > 1 and cg <= DIRECT_MAX_CHANNELS_PER_GROUP:
+        missing = _without_device_kernels("direct", call["device"]) if call["device"] != "cpu" else []
+        if missing:
+            return ConvPlan("reference", **call, reasons=(
+                f"depthwise or thin groups on {call['device']}, with no {call['device']} version of "
+                f"{', '.join(missing)}: the reference route",))
         return ConvPlan("direct", **call, reasons=(
             f"{groups} groups of {cg} input channel{'s' * (cg > 1)} (at most {DIRECT_MAX_CHANNELS_PER_GROUP}): as "
             f"GEMMs of depth {kh * kw * cg} they would run at a few GFLOP/s, so the window is looped over directly",))
     if kh == kw == 1 and not any(padding):
         return ConvPlan("pointwise", **call, reasons=(
             "1x1 kernel without padding: the (strided) channels-last input is the GEMM operand, no im2col",))
-    workers = parallel.workers() if call["device"] == "cpu" else None
+    if call["device"] != "cpu":
+        missing = _without_device_kernels("chunks", call["device"])
+        if missing:
+            return ConvPlan("reference", **call, reasons=(
+                f"no {call['device']} version of {', '.join(missing)} yet: the reference route",))
+        return _chunks_plan(call, (f"{call['device']} arrays: im2col and one GEMM per chunk on the device",))
+    workers = parallel.workers()
     if not workers:
-        why = ("CuPy arrays: one GEMM per chunk on the device" if call["device"] != "cpu" else
-               "NumPy's BLAS is not OpenBLAS, whose threads the per-core routes would take over")
-        return _chunks_plan(call, (why,))
+        return _chunks_plan(call, ("NumPy's BLAS is not OpenBLAS, whose threads the per-core routes would take over",))
     n, (out_h, out_w) = call["input_shape"][0], call["output_hw"]
     tiles = n * -(-out_h // 2) * -(-out_w // 2)
     channels = cg * groups

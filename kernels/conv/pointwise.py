@@ -10,7 +10,9 @@ from .gemm import grouped_matmul
 from .layout import as_nchw, channels_last, empty_output, weight_matrix
 
 
-INPUT_LAYOUT, GRAD_LAYOUT = "strided nhwc", "nhwc"  # what input_layout and grad_layout make
+# the registered kernels it looks up (its device needs them), and the layouts it reads
+BUILDING_BLOCKS = ()
+INPUT_LAYOUT, GRAD_LAYOUT = "strided nhwc", "nhwc"
 
 
 def input_layout(x, plan):

@@ -8,7 +8,9 @@ from ...backend import to_channels_last, xp_of
 from . import reference
 
 
-INPUT_LAYOUT, GRAD_LAYOUT = "nchw", "nchw"  # what input_layout and grad_layout make
+# the registered kernels it looks up (its device needs them), and the layouts it reads
+BUILDING_BLOCKS = ()
+INPUT_LAYOUT, GRAD_LAYOUT = "nchw", "nchw"
 
 
 def input_layout(x, plan):
@@ -24,7 +26,11 @@ def _formatted(result, plan):
 
 
 def forward(x, weight, bias, plan):
-    return _formatted(reference.conv2d(x, weight, bias, plan.stride, plan.padding, plan.dilation, plan.groups), plan)
+    y = reference.conv2d(x, weight, bias, plan.stride, plan.padding, plan.dilation, plan.groups)
+    # the planned positions: fewer than the formula's when a transposed convolution's output
+    # padding reaches past what its input covers (its backward runs this plan forwards)
+    out_h, out_w = plan.output_hw
+    return _formatted(y[:, :, :out_h, :out_w], plan)
 
 
 def input_grad(grad, weight, plan):

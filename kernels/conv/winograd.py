@@ -37,7 +37,10 @@ from .layout import as_nchw, channels_last, empty_output
 from .taps import tap_tables
 
 
-INPUT_LAYOUT, GRAD_LAYOUT = "nhwc", "nhwc"  # what input_layout and grad_layout make
+# the registered kernels it looks up (its device needs them), and the layouts it reads
+BUILDING_BLOCKS = tuple(f"winograd_{name}" for name in ("input_tiles", "input_tiles_adjoint_add", "output_tiles",
+                                                        "grad_tiles", "filter_tiles", "filter_tiles_adjoint"))
+INPUT_LAYOUT, GRAD_LAYOUT = "nhwc", "nhwc"
 
 
 def input_layout(x, plan):

@@ -259,7 +259,8 @@ def _scatter_add(values, index, out):
     n_planes, length = values.shape
     for plane in prange(n_planes):
         for k in range(length):
-            out[plane, index[plane, k]] += values[plane, k]
+            if index[plane, k] >= 0:  # -1: a dilated window that missed the image
+                out[plane, index[plane, k]] += values[plane, k]
 
 
 def scatter_add_planes(values, index, in_hw, channels_last=False):

@@ -22,7 +22,8 @@ from .._numba import PARALLEL
 def max_pool(x, out, index, kh, kw, sh, sw, ph, pw, dh, dw):
     """out, index (N, OH, OW, C): the window maxima of x (N, H, W, C) and their flat
     positions r * W + c in the H x W plane; NaN wins, and the first in-image element
-    starts each window (so an all -inf window still points inside the image)."""
+    starts each window (so an all -inf window still points inside the image). A dilated
+    window can miss the image altogether: it gives -inf at index -1, as the reference."""
     n_images, h, w, channels = x.shape
     out_h, out_w = out.shape[1], out.shape[2]
     for row in prange(n_images * out_h):
@@ -30,6 +31,9 @@ def max_pool(x, out, index, kh, kw, sh, sw, ph, pw, dh, dw):
         r0 = i * sh - ph
         for j in range(out_w):
             c0 = j * sw - pw
+            for c in range(channels):
+                out[n, i, j, c] = -np.inf
+                index[n, i, j, c] = -1
             started = False
             for ki in range(kh):
                 r = r0 + ki * dh
@@ -95,9 +99,11 @@ def avg_adjoint(grad, out, inv_divisor, kh, kw, sh, sw, ph, pw):
 @njit(**PARALLEL)
 def scatter_add(values, index, out):
     """out (N, H*W, C) += values (N, K, C) at the flat positions ``index`` (N, K, C); one
-    thread per image, positions in order."""
+    thread per image, positions in order; index -1 (a window that missed the image) adds
+    nothing."""
     n_images, length, channels = values.shape
     for n in prange(n_images):
         for k in range(length):
             for c in range(channels):
-                out[n, index[n, k, c], c] += values[n, k, c]
+                if index[n, k, c] >= 0:
+                    out[n, index[n, k, c], c] += values[n, k, c]

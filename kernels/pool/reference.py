@@ -5,7 +5,9 @@ arguments; these functions only compute. Max pooling returns, with the values, t
 argmax of each window as a flat index into its H*W plane (PyTorch's ``return_indices``).
 A window never reads padding: out-of-bounds positions are skipped, which is what padding
 with -inf means, and the index starts at the window's first in-bounds element so an
-all -inf window still points inside the image (as PyTorch). NaN wins, as in PyTorch.
+all -inf window still points inside the image (as PyTorch). NaN wins, as in PyTorch. A
+dilated window can miss the image altogether (its taps all in the padding): it gives -inf
+at index -1, and the scatter and gather skip index -1.
 Results keep the memory format of the input (channels_last stays channels_last).
 """
 
@@ -100,11 +102,14 @@ def avg_pool2d_backward(grad, kernel, stride, padding, in_hw, divisor, channels_
 
 
 def gather_planes(x, index):
-    """out[n, c, k] = x[n, c].flat[index[n, c, k]] (x: N,C,H,W; index: N,C,oh,ow)."""
+    """out[n, c, k] = x[n, c].flat[index[n, c, k]] (x: N,C,H,W; index: N,C,oh,ow); index -1
+    (a dilated window that missed the image) reads 0, the adjoint of adding nothing."""
     xp = xp_of(x)
     n, c = x.shape[:2]
-    flat = xp.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
-    return in_format_of(x, xp.ascontiguousarray(flat).reshape(index.shape))
+    flat_index = index.reshape(n, c, -1)
+    flat = xp.take_along_axis(x.reshape(n, c, -1), xp.maximum(flat_index, 0), axis=2)
+    flat = xp.where(flat_index >= 0, flat, xp.zeros((), dtype=x.dtype))
+    return in_format_of(x, flat.reshape(index.shape))
 
 
 def scatter_add_planes(values, index, in_hw, channels_last=False):
@@ -114,6 +119,8 @@ def scatter_add_planes(values, index, in_hw, channels_last=False):
     n, c = values.shape[:2]
     plane = in_hw[0] * in_hw[1]
     offsets = (xp.arange(n * c) * plane).reshape(n, c, 1)
-    flat = (index.reshape(n, c, -1) + offsets).ravel()
-    summed = xp.bincount(flat, weights=values.ravel().astype(np.float64), minlength=n * c * plane)
+    inside = index.reshape(n, c, -1) >= 0  # -1: a dilated window that missed the image adds nothing
+    flat = xp.where(inside, index.reshape(n, c, -1) + offsets, 0).ravel()
+    weights = xp.where(inside, values.reshape(n, c, -1), 0).ravel().astype(np.float64)
+    summed = xp.bincount(flat, weights=weights, minlength=n * c * plane)
     return _in_format(summed.astype(values.dtype).reshape(n, c, in_hw[0], in_hw[1]), channels_last)

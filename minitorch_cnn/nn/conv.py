@@ -103,15 +103,18 @@ class _Conv(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, device=device, dtype=dtype)
 
+    def _input_and_padding(self, input):
+        """(the input the convolution reads, its padding): a padding_mode other than "zeros"
+        pads explicitly first, as PyTorch does."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        amounts, _ = self._explicit_padding()
+        return (pad(input, amounts, mode=self.padding_mode) if amounts else input), 0
+
     def forward(self, input):
         self._check(input)
-        conv = type(self)._function
-        if self.padding_mode == "zeros":
-            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        amounts, _ = self._explicit_padding()
-        padded = pad(input, amounts, mode=self.padding_mode) if amounts else input
-        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-
+        padded, padding = self._input_and_padding(input)
+        return type(self)._function(padded, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def plan(self, input):
         """The plan this layer's convolution takes for ``input`` (a 2-D layer only; not a
@@ -120,11 +123,8 @@ class _Conv(_ConvNd):
             raise TypeError(f"{type(self).__name__}.plan: only 2-D convolutions are planned directly "
                             f"(a Conv1d is a Conv2d of height 1)")
         self._check(input)
-        if self.padding_mode == "zeros":
-            return conv_ops.conv2d_plan(input, self.weight, self.stride, self.padding, self.dilation, self.groups)
-        amounts, _ = self._explicit_padding()
-        padded = pad(input, amounts, mode=self.padding_mode) if amounts else input
-        return conv_ops.conv2d_plan(padded, self.weight, self.stride, 0, self.dilation, self.groups)
+        padded, padding = self._input_and_padding(input)
+        return conv_ops.conv2d_plan(padded, self.weight, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv1d(_Conv):

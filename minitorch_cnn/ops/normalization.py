@@ -102,7 +102,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{list(input.shape)}")
-        x = input.reshape(input.shape[0], channels, -1)
+        x = input.reshape(input.shape[0], channels, -1)  # a view, for channels_last memory too
+        if input.ndim == 3:  # (N, C, L) keeps no channels_last format in PyTorch: NCL results
+            x = x.contiguous()
         y, mean, var = BatchNormTrain.apply(x, weight, bias, eps)
         if running_mean is not None and running_var is not None:
             _update_running(running_mean, running_var, mean.data, var.data * (count / (count - 1)), momentum)

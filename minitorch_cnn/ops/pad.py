@@ -82,7 +82,12 @@ def pad(input, pad, mode="constant", value=None):
     if value not in (None, 0):
         raise ValueError(f"pad: value is only used in constant mode, got value={value} with mode={mode!r}")
     xp = backend.xp_of(input.data)
-    out = input
+    # a channels_last input is gathered as its channels-innermost view, so that the result
+    # (and its gradient) stays channels_last; dim d of the input is dim where[d] of the view
+    last = input.ndim - 1
+    channels_last = input.ndim >= 3 and backend.is_channels_last(input.data)
+    where = {0: 0, 1: last, **{d: d - 1 for d in range(2, input.ndim)}} if channels_last else None
+    out = input.permute(0, *range(2, input.ndim), 1) if channels_last else input
     for d, (before, after) in sorted(pairs.items()):
         size = input.shape[d]
         if before < 0 or after < 0:
@@ -95,5 +100,8 @@ def pad(input, pad, mode="constant", value=None):
             raise ValueError(f"pad: cannot replicate-pad the empty dim {d} of input shape {list(input.shape)}")
         if before == after == 0:
             continue
-        out = out[(slice(None),) * d + (_gather_indices(size, before, after, mode, xp),)]
+        axis = where[d] if channels_last else d
+        out = out[(slice(None),) * axis + (_gather_indices(size, before, after, mode, xp),)]
+    if channels_last:  # NumPy lays out a gather along a middle dim as it likes: one copy to NHWC
+        return out.contiguous().permute(0, last, *range(1, last))
     return out

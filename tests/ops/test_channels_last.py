@@ -1,5 +1,6 @@
 """channels_last is carried through, as PyTorch keeps the memory format: batch norm (train
-and eval), pooling, activations, dropout, residual adds, concatenation, padding, slicing,
+and eval), pooling, activations, dropout, residual adds, concatenation, padding (every
+mode), slicing,
 the channel shuffle and a global-mean head give channels_last results and gradients for
 channels_last inputs, with the values of the NCHW computation; their gradients are checked in float64 on channels_last inputs; and a
 channels_last network makes no layout copy between its convolutions."""
@@ -38,6 +39,9 @@ OPS = {
     "channel_shuffle": lambda t: F.channel_shuffle(mt.cat([t, t * 2], 1), 2),
     "pad and slice (a ResNet option-A shortcut)": lambda t: F.pad(t[:, :, ::2, ::2], (0, 0, 0, 0, 1, 2)),
     "global mean head": lambda t: F.relu6(t).mean((2, 3)),
+    "reflect padding": lambda t: F.pad(t, (1, 2, 2, 1), mode="reflect"),
+    "replicate and circular padding": lambda t: F.pad(F.pad(t, (1, 0, 0, 2), mode="replicate"), (1, 1, 1, 1),
+                                                      mode="circular"),
 }
 
 

@@ -282,3 +282,29 @@ def test_pipelines_work_in_a_forked_child():
         os.waitpid(pid, 0)
         pytest.fail("the convolution in the forked child did not finish in 60 s")
     assert os.waitstatus_to_exitcode(finished[1]) == 0
+
+
+@pytest.mark.parametrize("name,workers,budget", [("reference", None, None)] + ROUTES,
+                         ids=["reference"] + ROUTE_IDS)
+@given(data=st.data())
+def test_every_route_computes_transposed_convolutions_and_their_gradients(name, workers, budget, data):
+    """conv_transpose2d on each route, output padding up to the dilation included (then its
+    plan computes fewer positions than the formula's): the adjoint identity
+    <conv(x), y> = <x, conv_transpose(y)> with the definition's conv, and a gradient check
+    (whose backward runs the same plan forwards)."""
+    from tests.ops.test_conv import _transposed_case
+
+    case = data.draw(cases_for(name, max_side=3))
+    output_padding, out_hw, y_shape = _transposed_case(case, data)
+    rng = np.random.default_rng(case["seed"] + 3)
+    x = rng.standard_normal((case["n"], case["c"], out_hw[0], out_hw[1]))
+    y = rng.standard_normal((case["n"], case["o"]) + y_shape[2:])
+    w = _arrays(case)[1]
+    args = (case["stride"], case["padding"], output_padding, case["groups"], case["dilation"])
+    with route(name, workers, budget):
+        transposed = F.conv_transpose2d(mt.tensor(y), mt.tensor(w), None, *args)
+        conv = direct_conv2d(x, w, None, case["stride"], case["padding"], case["dilation"], case["groups"])
+        conv = conv[:, :, :y.shape[2], :y.shape[3]]
+        assert np.sum(conv * y) == pytest.approx(np.sum(x * transposed.numpy()), rel=1e-10, abs=1e-10)
+        tensors = (mt.tensor(y, requires_grad=True), mt.tensor(w, requires_grad=True))
+        assert mt.gradcheck(lambda y, w: F.conv_transpose2d(y, w, None, *args), tensors)

@@ -285,3 +285,18 @@ def test_pooling_errors_name_the_argument():
         nn.MaxPool2d(2)(mt.randn(4, 4))
     with pytest.raises(ValueError, match="indices must lie in"):
         F.max_unpool2d(mt.ones(1, 1, 2, 2), mt.tensor([[[[0, 1], [2, 99]]]]), 2)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+def test_a_dilated_window_that_misses_the_image_is_minus_infinity_and_passes_no_gradient(layout):
+    x = mt.randn(2, 3, 1, 5, dtype=mt.float64)
+    if layout == "channels_last":
+        x = x.contiguous(memory_format=mt.channels_last)
+    x.requires_grad_()
+    y, index = F.max_pool2d(x, (2, 1), 1, (2, 0), (3, 1), return_indices=True)
+    assert y.shape == (2, 3, 2, 5)
+    assert np.all(np.isneginf(host(y.detach()))) and np.all(host(index) == -1)
+    y.backward(mt.ones(*y.shape, dtype=mt.float64))
+    np.testing.assert_array_equal(host(x.grad), np.zeros(x.shape))
+    # a window that reaches the image once its row is taller behaves as usual
+    assert np.isfinite(host(F.max_pool2d(mt.randn(1, 1, 4, 5), (2, 1), 1, (2, 0), (3, 1)))).any()
