@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from .timing import text_table
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 KEYS = ("shape", "case", "implementation", "layout")  # what identifies a row in every suite
 
@@ -71,9 +73,7 @@ def table(summary) -> str:
     number = lambda v, digits: "" if v is None else f"{v:.{digits}f}"  # noqa: E731
     lines = [(s["row"], s["metric"], number(s["base_ms"], 2), number(s["this_tree_ms"], 2),
               number(s["this_tree_vs_base"], 3)) for s in summary]
-    widths = [max(len(str(row[i])) for row in lines + [header]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])
+    return text_table(header, lines)
 
 
 def main(rev, suite, rounds=3, repeats=5, only=None, out=None):

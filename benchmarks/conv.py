@@ -20,7 +20,7 @@ import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
 
-from .timing import interleaved_medians
+from .timing import interleaved_medians, text_table
 
 
 @dataclass
@@ -208,9 +208,7 @@ def table(rows) -> str:
         lines.append((r["shape"], r["implementation"], f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}",
                       f"{r['forward_backward_gflops']:.1f}", ratio(r["forward_vs_torch"]),
                       ratio(r["forward_backward_vs_torch"]), r.get("route") or ""))
-    widths = [max(len(str(row[i])) for row in lines + [header]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])
+    return text_table(header, lines)
 
 
 def save(rows, config, directory: str, partial: bool = False, stem: str = "conv") -> str:

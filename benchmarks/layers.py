@@ -20,7 +20,7 @@ from minitorch_cnn import blas
 
 from . import conv as conv_suite
 from .conv import _in_mode, _timed_calls, _torch_available
-from .timing import interleaved_medians
+from .timing import interleaved_medians, text_table
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,7 @@ def table(rows) -> str:
     ratio = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
     lines = [(r["case"], r["implementation"], f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}",
               ratio(r["forward_vs_torch"]), ratio(r["forward_backward_vs_torch"])) for r in rows]
-    widths = [max(len(str(row[i])) for row in lines + [header]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])
+    return text_table(header, lines)
 
 
 def save(rows, config, directory: str, partial: bool = False) -> str:

@@ -25,7 +25,7 @@ import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
 
 from . import conv as conv_suite
-from .timing import interleaved_medians
+from .timing import interleaved_medians, text_table
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,7 @@ def table(rows) -> str:
     header = ("case", "layout", "train step ms", "x NCHW", "conv input copies")
     lines = [(r["case"], r["layout"], f"{r['step_ms']:.1f}", f"{r['vs_nchw']:.2f}",
               "" if r["conv_input_copies"] is None else str(r["conv_input_copies"])) for r in rows]
-    widths = [max(len(str(row[i])) for row in lines + [header]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])
+    return text_table(header, lines)
 
 
 def save(rows, config, directory: str, partial: bool = False) -> str:

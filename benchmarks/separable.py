@@ -21,7 +21,7 @@ from minitorch_cnn import blas
 
 from . import conv
 from .conv import _timed_calls, _torch_available
-from .timing import interleaved_medians
+from .timing import interleaved_medians, text_table
 
 
 @dataclass
@@ -122,9 +122,7 @@ def table(rows) -> str:
                       f"{s['forward_ms'] / p['forward_ms']:.1f}x", f"{s['forward_backward_ms']:.2f}",
                       f"{p['forward_backward_ms']:.2f}", f"{s['forward_backward_ms'] / p['forward_backward_ms']:.1f}x",
                       f"{s['macs_per_image'] / p['macs_per_image']:.1f}x"))
-    widths = [max(len(str(row[i])) for row in lines + [header]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])
+    return text_table(header, lines)
 
 
 def save(rows, config, directory: str, partial: bool = False) -> str:

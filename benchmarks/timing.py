@@ -53,3 +53,10 @@ def interleaved_medians(runs: dict, repeats: int, warmup: int = 1, budget: float
         if budget is not None and round_number >= 2 and spent > budget:
             break
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+def text_table(header, lines) -> str:
+    """``lines`` (tuples of cells) under ``header``, in left-aligned columns, as every suite prints."""
+    widths = [max(len(str(row[i])) for row in list(lines) + [header]) for i in range(len(header))]
+    fmt = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(row) for row in lines])

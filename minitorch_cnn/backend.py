@@ -284,8 +284,10 @@ preserve_format = memory_format("preserve_format")
 def channels_innermost(array) -> bool:
     """Whether an (N, C, ...) array holds its channels innermost in memory: moved to
     (N, ..., C) it is C-contiguous (NHWC memory under an NCHW shape)."""
+    if array.ndim < 3:
+        return False
     order = (0,) + tuple(range(2, array.ndim)) + (1,)
-    return array.ndim >= 3 and bool(array.transpose(order).flags.c_contiguous)
+    return bool(array.transpose(order).flags.c_contiguous)
 
 
 def is_channels_last(array) -> bool:
@@ -328,6 +330,6 @@ def to_channels_last(array):
 
 
 def in_format_of(template, array):
-    """``array`` (the same shape as ``template``, or at least as many dims) in the memory
-    format ``template`` keeps: channels_last when ``template`` is, else as it is."""
+    """``array`` (an (N, C, ...) result computed from ``template``) in the memory format
+    ``template`` keeps: channels_last when ``template`` is, else as it is."""
     return to_channels_last(array) if is_channels_last(template) and not channels_innermost(array) else array

@@ -19,9 +19,9 @@ registered as "cuda") serves every route that uses it.
 from ..registry import register
 from . import cpu, reference, winograd_cpu, winograd_reference
 
-BUILDING_BLOCKS = ("im2col", "col2im", "im2col_taps", "col2im_taps_add", "direct_forward", "direct_input_grad",
-                   "direct_weight_grad")
-for _name in BUILDING_BLOCKS:
+_WITH_CPU_VERSIONS = ("im2col", "col2im", "im2col_taps", "col2im_taps_add", "direct_forward", "direct_input_grad",
+                      "direct_weight_grad")
+for _name in _WITH_CPU_VERSIONS:
     register(_name, "reference", getattr(reference, _name))
     register(_name, "cpu", getattr(cpu, _name))
 

@@ -198,6 +198,8 @@ def conv_route(route: str, *, workers: int | None = None, budget: int | None = N
     ``budget``: bytes of im2col or tile buffers per step, all workers together (default:
     ``memory_budget()``); ``split``: Winograd's "tiles" or "channels" (default: chosen by
     shape). A call the route cannot compute raises ``ValueError`` naming the route and why.
+    Process-wide while the block runs, as ``kernels.use`` is: other threads' convolutions
+    take the route too.
     """
     global _forced
     if route not in ROUTES:
