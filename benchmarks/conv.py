@@ -1,5 +1,8 @@
 """Convolution benchmark: forward and forward+backward for the reference kernels, our fast
 (Numba + BLAS) path and PyTorch's CPU convolution, side by side on the same data, in float32.
+With ``device="cuda"``, ours on the GPU (CuPy) and PyTorch's (cuDNN) join ours and PyTorch's
+on the CPU in the same rounds (the reference and channels_last CPU variants stay out: the
+run compares devices), each GPU call timed with CUDA events (see ``timing``).
 
 Shapes are (N, C_in, H, W, C_out, k, stride, pad, groups) from the layers users study:
 LeNet, ResNet-18 (CIFAR), AlexNet conv1, VGG, MobileNet-style depthwise, grouped, and the
@@ -20,7 +23,8 @@ import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
 
-from .timing import interleaved_medians, text_table
+from . import candidates, devices
+from .timing import text_table
 
 
 @dataclass
@@ -65,6 +69,8 @@ SHAPES = [
     Shape("transposed k2 s2", 32, 64, 16, 16, 32, 2, 2, 0, transposed=True),
     Shape("transposed k4 s2 p1", 8, 128, 32, 32, 64, 4, 2, 1, transposed=True),
 ]
+# ``--quick``: one small case, for the dry run of tools/gpu_check.py over the CuPy stand-in
+QUICK = [Shape("quick 3x3", 4, 16, 16, 16, 16, 3, 1, 1)]
 
 
 def _data(shape: Shape, seed: int = 0):
@@ -102,121 +108,119 @@ def _timed_calls(call, tensors, upstream, no_grad):
     return forward, forward_backward
 
 
-def _ours(shape, x, w, b, channels_last=False):
+def _ours(shape, x, w, b, channels_last=False, device="cpu"):
     """Our conv on NCHW data, or (``channels_last``) on channels_last input and upstream
     gradient, as they flow through a network kept in that memory format."""
     call = _conv_call(shape, F)
     layout = mt.channels_last if channels_last else mt.contiguous_format
-    tensors = (mt.tensor(x).contiguous(memory_format=layout).requires_grad_(),
-               mt.tensor(w, requires_grad=True), mt.tensor(b, requires_grad=True))
+    tensors = (mt.tensor(x, device=device).contiguous(memory_format=layout).requires_grad_(),
+               mt.tensor(w, device=device, requires_grad=True), mt.tensor(b, device=device, requires_grad=True))
     with mt.no_grad():
-        upstream = mt.ones(call(*tensors).shape).contiguous(memory_format=layout)
+        upstream = mt.ones(call(*tensors).shape, device=device).contiguous(memory_format=layout)
     return _timed_calls(call, tensors, upstream, mt.no_grad)
 
 
-def route(shape, x, w):
-    """The plan our convolution takes for this shape, in one line (None for a library
-    without plans, as the ones ``benchmarks against`` compares with may be)."""
+def route(shape, x, w, device="cpu"):
+    """The plan our convolution takes for this shape on ``device``, in one line (None for a
+    library without plans, as the ones ``benchmarks against`` compares with may be)."""
     if not hasattr(F, "conv2d_plan"):
         return None
+    x, w = mt.tensor(x, device=device), mt.tensor(w, device=device)
     if not shape.transposed:
-        return F.conv2d_plan(mt.tensor(x), mt.tensor(w), shape.stride, shape.pad, groups=shape.groups).summary()
+        return F.conv2d_plan(x, w, shape.stride, shape.pad, groups=shape.groups).summary()
     # a transposed convolution computes the adjoint of the conv2d from its output to its input
     out_hw = tuple(mt.kernels.conv_transpose_output_size(size, shape.k, shape.stride, shape.pad, 1, 0)
                    for size in (shape.h, shape.w))
-    plan = mt.kernels.conv_plan((shape.n, shape.c_out) + out_hw, w.shape, (shape.stride,) * 2, (shape.pad,) * 4,
-                                (1, 1), shape.groups, like=x, output_hw=(shape.h, shape.w))
+    plan = mt.kernels.conv_plan((shape.n, shape.c_out) + out_hw, tuple(w.shape), (shape.stride,) * 2,
+                                (shape.pad,) * 4, (1, 1), shape.groups, like=x.data, output_hw=(shape.h, shape.w))
     return plan.summary()
 
 
-def _torch(shape, x, w, b):
+def _torch(shape, x, w, b, device="cpu"):
     import torch
     import torch.nn.functional as TF
 
     call = _conv_call(shape, TF)
-    tensors = tuple(torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    tensors = tuple(torch.tensor(a, device=device, requires_grad=True) for a in (x, w, b))
     with torch.no_grad():
-        upstream = torch.ones(call(*tensors).shape)
+        upstream = torch.ones(call(*tensors).shape, device=device)
     return _timed_calls(call, tensors, upstream, torch.no_grad)
 
 
-def _in_mode(kernel_mode, run):
-    """``run`` with the kernel registry in ``kernel_mode`` (None: leave it as it is)."""
-    if kernel_mode is None:
-        return run
-
-    def wrapped():
-        with mt.kernels.using(kernel_mode):
-            run()
-
-    return wrapped
-
-
 def _torch_available():
-    try:
-        import torch
-
-        torch.set_num_threads(os.cpu_count() or 1)
-        return torch.__version__
-    except ImportError:
-        return None
+    """PyTorch's version (None without it), given as many CPU threads as our kernels have
+    (every core here; on a GPU machine, the threads tools/gpu_check.py gives each process)."""
+    return devices.torch_version(blas.info().get("numba_threads"))
 
 
-def run(shapes=None, repeats: int = 9, reference: bool = True, torch: bool = True, budget: float = 30.0):
+LABELS = ("minitorch (fast)", "minitorch (fast, channels_last)")
+
+
+def run(shapes=None, repeats: int = 9, reference: bool = True, torch: bool = True, budget: float = 30.0,
+        device: str = "cpu", warmup: int = 1):
     """Time every implementation on every shape; returns the rows and the configuration."""
     torch_version = _torch_available() if torch else None
+    torch_cuda = bool(torch_version) and device == "cuda" and devices.torch_cuda()
     rows = []
     for shape in shapes or SHAPES:
         x, w, b = _data(shape)
-        candidates = [("minitorch (fast)", lambda: _ours(shape, x, w, b), "auto"),
-                      ("minitorch (fast, channels_last)", lambda: _ours(shape, x, w, b, channels_last=True), "auto")]
-        if reference:
-            candidates.append(("minitorch (reference)", lambda: _ours(shape, x, w, b), "reference"))
-        if torch_version:
-            candidates.append(("pytorch", lambda: _torch(shape, x, w, b), None))
-        runs = {}
-        for label, make, kernel_mode in candidates:
-            forward, forward_backward = make()
-            runs[(label, "forward")] = _in_mode(kernel_mode, forward)
-            runs[(label, "forward_backward")] = _in_mode(kernel_mode, forward_backward)
-        medians = interleaved_medians(runs, repeats, budget=budget)
-        timings = {label: (medians[(label, "forward")], medians[(label, "forward_backward")])
-                   for label, _, _ in candidates}
-        torch_times = timings.get("pytorch")
-        planned = route(shape, x, w)
-        for label, (forward_s, both_s) in timings.items():
+        picked = candidates.chosen(device, LABELS, reference, torch_version, torch_cuda,
+                                   lambda on, last: _ours(shape, x, w, b, channels_last=last, device=on),
+                                   lambda on: _torch(shape, x, w, b, device=on))
+        timings = candidates.time_all(picked, repeats, budget, warmup)
+        planned = {on: route(shape, x, w, on) for on in {d for _, d, _, _ in picked}}
+        for label, on, _, _ in picked:
+            forward_s, both_s = timings[label]
+            vs_forward, vs_both, speedup = candidates.compare(label, timings, LABELS[0])
             rows.append({
-                "shape": shape.name, "config": asdict(shape), "implementation": label,
-                "route": planned if label.startswith("minitorch (fast") else None,
+                "shape": shape.name, "config": asdict(shape), "implementation": label, "device": on,
+                "route": planned[on] if label.startswith("minitorch (fast") or label == devices.OURS_CUDA else None,
                 "forward_ms": forward_s * 1e3, "forward_backward_ms": both_s * 1e3,
                 "forward_gflops": shape.flops() / forward_s / 1e9,
                 "forward_backward_gflops": 3 * shape.flops() / both_s / 1e9,
-                "forward_vs_torch": forward_s / torch_times[0] if torch_times else None,
-                "forward_backward_vs_torch": both_s / torch_times[1] if torch_times else None,
+                "forward_vs_torch": vs_forward, "forward_backward_vs_torch": vs_both,
+                "gpu_speedup": speedup,
             })
     config = {"blas": blas.info(), "torch": torch_version, "python": platform.python_version(),
-              "machine": platform.machine(), "processor": platform.processor(), "when": time.strftime("%Y-%m-%d %H:%M")}
+              "machine": platform.machine(), "processor": platform.processor(), "when": time.strftime("%Y-%m-%d %H:%M"),
+              "device": device}
+    if device == "cuda":
+        config["cuda"] = devices.cuda_config()
     return rows, config
 
 
+def has_cuda(rows) -> bool:
+    return any(r.get("device") == "cuda" for r in rows)
+
+
+def ratio(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
 def table(rows) -> str:
-    header = ("shape", "implementation", "fwd ms", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd x torch", "fwd+bwd x torch",
-              "route")
+    """The CPU table; a cuda run's adds the device and the GPU speed-up ("x torch" is then
+    against PyTorch on the same device)."""
+    cuda = has_cuda(rows)
+    header = ("shape", "implementation") + (("device",) if cuda else ()) + (
+        "fwd ms", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd x torch", "fwd+bwd x torch") + (
+        ("GPU speed-up (fwd+bwd)",) if cuda else ()) + ("route",)
     lines = []
     for r in rows:
-        ratio = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
-        lines.append((r["shape"], r["implementation"], f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}",
-                      f"{r['forward_backward_gflops']:.1f}", ratio(r["forward_vs_torch"]),
-                      ratio(r["forward_backward_vs_torch"]), r.get("route") or ""))
+        lines.append((r["shape"], r["implementation"]) + ((r.get("device", "cpu"),) if cuda else ()) + (
+            f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}", f"{r['forward_backward_gflops']:.1f}",
+            ratio(r["forward_vs_torch"]), ratio(r["forward_backward_vs_torch"])) + (
+            (ratio(r.get("gpu_speedup")),) if cuda else ()) + (r.get("route") or "",))
     return text_table(header, lines)
 
 
-def save(rows, config, directory: str, partial: bool = False, stem: str = "conv") -> str:
+def save(rows, config, directory: str, partial: bool = False, stem: str = "conv", extra: dict | None = None) -> str:
     """Write the results (atomically). A run over a subset of the shapes goes to
-    <stem>-partial.json, so that it never replaces the full run the docs quote."""
+    <stem>-partial.json, so that it never replaces the full run the docs quote; a cuda run
+    to <stem>-cuda.json, beside the CPU run's <stem>.json."""
     os.makedirs(directory, exist_ok=True)
+    stem = f"{stem}-cuda" if config.get("device") == "cuda" else stem
     path = os.path.join(directory, f"{stem}-partial.json" if partial else f"{stem}.json")
     with open(path + ".tmp", "w") as out:
-        json.dump({"config": config, "rows": rows}, out, indent=1)
+        json.dump(dict({"config": config, "rows": rows}, **(extra or {})), out, indent=1)
     os.replace(path + ".tmp", path)
     return path

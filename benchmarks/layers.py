@@ -3,7 +3,8 @@ kernels on NCHW and on channels_last tensors, our reference kernels and PyTorch'
 on the shapes the layers issue names, (32, 64, 32, 32) and (32, 64, 56, 56), in float32.
 
 Timings interleave the implementations round by round (see ``timing``), so the ratios
-hold even when the machine's speed drifts.
+hold even when the machine's speed drifts. With ``device="cuda"``, ours on the GPU and
+PyTorch's (cuDNN) join the CPU columns in the same rounds (see ``candidates``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
 
+from . import candidates, devices
 from . import conv as conv_suite
-from .conv import _in_mode, _timed_calls, _torch_available
-from .timing import interleaved_medians, text_table
+from .conv import _timed_calls, _torch_available
+from .timing import text_table
 
 
 @dataclass(frozen=True)
@@ -55,68 +57,73 @@ CASES = [Case(f"{label} {tuple(shape)}", shape, call)
          for label, call in (("max_pool 2x2 s2", _max_2x2), ("max_pool 3x3 s2 p1", _max_3x3),
                              ("avg_pool 2x2 s2", _avg_2x2), ("avg_pool 3x3 s1 p1", _avg_3x3),
                              ("batch_norm train", _batch_norm))]
+# ``--quick``: one small case, for the dry run of tools/gpu_check.py over the CuPy stand-in
+QUICK = [Case("max_pool 3x3 s2 p1 (4, 16, 16, 16)", (4, 16, 16, 16), _max_3x3)]
 
 
-def _candidates(case, reference: bool, torch_version):
+LABELS = ("minitorch (numba)", "minitorch (numba, channels_last)")
+
+
+def _picked(case, device, reference: bool, torch_version, torch_cuda):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(case.shape, dtype=np.float32)
     w, b = rng.standard_normal(case.shape[1], dtype=np.float32), rng.standard_normal(case.shape[1], dtype=np.float32)
 
-    def ours(layout=mt.contiguous_format):
+    def ours(on, channels_last):
         """On NCHW tensors, or on channels_last input and upstream gradient, as they flow
         through a network kept in that format (the kernels then read NHWC memory)."""
-        tensors = (mt.tensor(x).contiguous(memory_format=layout).requires_grad_(), mt.tensor(w, requires_grad=True),
-                   mt.tensor(b, requires_grad=True))
+        layout = mt.channels_last if channels_last else mt.contiguous_format
+        tensors = (mt.tensor(x, device=on).contiguous(memory_format=layout).requires_grad_(),
+                   mt.tensor(w, device=on, requires_grad=True), mt.tensor(b, device=on, requires_grad=True))
         call = lambda *t: case.call(F, *t)  # noqa: E731
         with mt.no_grad():
-            upstream = mt.ones(call(*tensors).shape).contiguous(memory_format=layout)
+            upstream = mt.ones(call(*tensors).shape, device=on).contiguous(memory_format=layout)
         return _timed_calls(call, tensors, upstream, mt.no_grad)
 
-    candidates = [("minitorch (numba)", ours(), "auto"),
-                  ("minitorch (numba, channels_last)", ours(mt.channels_last), "auto")]
-    if reference:
-        candidates.append(("minitorch (reference)", ours(), "reference"))
-    if torch_version:
+    def theirs(on):
         import torch
         import torch.nn.functional as TF
 
-        tensors = tuple(torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        tensors = tuple(torch.tensor(a, device=on, requires_grad=True) for a in (x, w, b))
         call = lambda *t: case.call(TF, *t)  # noqa: E731
         with torch.no_grad():
-            upstream = torch.ones(call(*tensors).shape)
-        candidates.append(("pytorch", _timed_calls(call, tensors, upstream, torch.no_grad), None))
-    return candidates
+            upstream = torch.ones(call(*tensors).shape, device=on)
+        return _timed_calls(call, tensors, upstream, torch.no_grad)
+
+    return candidates.chosen(device, LABELS, reference, torch_version, torch_cuda, ours, theirs)
 
 
-def run(cases=None, repeats: int = 9, reference: bool = True, torch: bool = True, budget: float = 20.0):
+def run(cases=None, repeats: int = 9, reference: bool = True, torch: bool = True, budget: float = 20.0,
+        device: str = "cpu", warmup: int = 1):
     from tqdm import tqdm
 
     torch_version = _torch_available() if torch else None
+    torch_cuda = bool(torch_version) and device == "cuda" and devices.torch_cuda()
     rows = []
     for case in tqdm(cases or CASES, desc="layers", unit="case"):
-        candidates = _candidates(case, reference, torch_version)
-        runs = {}
-        for name, (forward, both), mode in candidates:
-            runs[(name, 0)] = _in_mode(mode, forward)
-            runs[(name, 1)] = _in_mode(mode, both)
-        timings = interleaved_medians(runs, repeats, budget=budget)
-        torch_times = (timings.get(("pytorch", 0)), timings.get(("pytorch", 1)))
-        for name, _, _ in candidates:
-            forward_s, both_s = timings[(name, 0)], timings[(name, 1)]
-            rows.append({"case": case.name, "implementation": name, "forward_ms": forward_s * 1e3,
-                         "forward_backward_ms": both_s * 1e3,
-                         "forward_vs_torch": forward_s / torch_times[0] if torch_times[0] else None,
-                         "forward_backward_vs_torch": both_s / torch_times[1] if torch_times[1] else None})
+        picked = _picked(case, device, reference, torch_version, torch_cuda)
+        timings = candidates.time_all(picked, repeats, budget, warmup)
+        for name, on, _, _ in picked:
+            forward_s, both_s = timings[name]
+            vs_forward, vs_both, speedup = candidates.compare(name, timings, LABELS[0])
+            rows.append({"case": case.name, "implementation": name, "device": on, "forward_ms": forward_s * 1e3,
+                         "forward_backward_ms": both_s * 1e3, "forward_vs_torch": vs_forward,
+                         "forward_backward_vs_torch": vs_both, "gpu_speedup": speedup})
     config = {"blas": blas.info(), "torch": torch_version, "python": platform.python_version(),
-              "machine": platform.machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+              "machine": platform.machine(), "when": time.strftime("%Y-%m-%d %H:%M"), "device": device}
+    if device == "cuda":
+        config["cuda"] = devices.cuda_config()
     return rows, config
 
 
 def table(rows) -> str:
-    header = ("case", "implementation", "fwd ms", "fwd+bwd ms", "fwd x torch", "fwd+bwd x torch")
-    ratio = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
-    lines = [(r["case"], r["implementation"], f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}",
-              ratio(r["forward_vs_torch"]), ratio(r["forward_backward_vs_torch"])) for r in rows]
+    """The CPU table; a cuda run's adds the device and the GPU speed-up (see ``conv.table``)."""
+    cuda, ratio = conv_suite.has_cuda(rows), conv_suite.ratio
+    header = ("case", "implementation") + (("device",) if cuda else ()) + (
+        "fwd ms", "fwd+bwd ms", "fwd x torch", "fwd+bwd x torch") + (("GPU speed-up (fwd+bwd)",) if cuda else ())
+    lines = [(r["case"], r["implementation"]) + ((r.get("device", "cpu"),) if cuda else ()) + (
+        f"{r['forward_ms']:.2f}", f"{r['forward_backward_ms']:.2f}", ratio(r["forward_vs_torch"]),
+        ratio(r["forward_backward_vs_torch"])) + ((ratio(r.get("gpu_speedup")),) if cuda else ()) for r in rows]
     return text_table(header, lines)
 
 

@@ -111,45 +111,81 @@ class device:
 CPU = device("cpu")
 
 
+_default_device = None  # None: the cpu; set_default_device changes it
+
+
+def get_default_device() -> device:
+    """The device factories use when given none (``set_default_device``), as PyTorch's."""
+    return CPU if _default_device is None else _default_device
+
+
+def set_default_device(spec) -> None:
+    """Make factories (``tensor``, ``zeros``, ``randn``...) and modules' parameters go to
+    ``spec`` ("cpu", "cuda", "cuda:N") when given no device; ``None`` restores the cpu."""
+    global _default_device
+    _default_device = None if spec is None else as_device(spec, "set_default_device")
+
+
 def as_device(spec, argument: str = "device") -> device:
-    """Normalise a user's device argument, raising a clear error naming ``argument``."""
+    """Normalise a user's device argument, raising a clear error naming ``argument``
+    (``None`` is the default device)."""
     if spec is None:
-        return CPU
+        return get_default_device()
     try:
         dev = device(spec)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{argument}: {exc}") from None
     if dev.type == "cuda":
         if not cuda_available():
-            raise RuntimeError(
-                f"{argument}: {dev} was requested but CUDA is not available "
-                "(install the cuda12 or cuda13 extra on a machine with an NVIDIA GPU)"
-            )
+            raise CudaUnavailableError(f"{argument}: {spec} is not available: {cuda_unavailable_reason()}")
         if dev.index >= cuda_device_count():
-            raise RuntimeError(
+            raise CudaUnavailableError(
                 f"{argument}: {dev} was requested but only {cuda_device_count()} CUDA device(s) exist"
             )
     return dev
 
 
+class CudaUnavailableError(RuntimeError):
+    """A "cuda" device was asked for and cannot be had: no CuPy, no driver, or no GPU."""
+
+
 # --------------------------------------------------------------------- array modules
 _cupy = None
 _cupy_checked = False
+_cupy_missing = ""  # why cupy_module() is None, in words
+
+
+def _probe_cupy():
+    """(cupy module or None, the reason it is None)."""
+    try:
+        import cupy
+    except ImportError:
+        return None, ("CuPy is not installed (install the cuda13 or cuda12 extra: "
+                      "python -m pip install -e \".[cuda13]\")")
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CuPy raises CUDARuntimeError: no driver, or a driver and no GPU
+        if "NoDevice" in str(exc):
+            return None, "CuPy and the NVIDIA driver are there but no GPU is visible"
+        return None, f"CuPy is installed but finds no usable NVIDIA driver ({type(exc).__name__}: {exc})"
+    if count < 1:
+        return None, "CuPy and the NVIDIA driver are there but no GPU is visible"
+    return cupy, ""
 
 
 def cupy_module():
     """The cupy module if it is installed and sees a GPU, else None (checked once)."""
-    global _cupy, _cupy_checked
+    global _cupy, _cupy_checked, _cupy_missing
     if not _cupy_checked:
         _cupy_checked = True
-        try:
-            import cupy
-
-            if cupy.cuda.runtime.getDeviceCount() > 0:
-                _cupy = cupy
-        except Exception:  # no cupy, no driver, or no device: CPU only
-            _cupy = None
+        _cupy, _cupy_missing = _probe_cupy()
     return _cupy
+
+
+def cuda_unavailable_reason() -> str:
+    """Why CUDA is not available ("" when it is): no CuPy, no driver, or no GPU."""
+    cupy_module()
+    return _cupy_missing
 
 
 def cuda_available() -> bool:

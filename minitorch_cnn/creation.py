@@ -35,12 +35,31 @@ def _infer_dtype(array: np.ndarray, data) -> np.dtype:
     return array.dtype
 
 
+def _device_array(data):
+    """``data`` when it is a device (CuPy) array, else None."""
+    if isinstance(data, np.ndarray) or not hasattr(data, "__cuda_array_interface__"):
+        return None
+    cupy = backend.cupy_module()
+    return data if cupy is not None and isinstance(data, cupy.ndarray) else None
+
+
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors)."""
-    dev = backend.as_device(device)
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, NumPy or CuPy
+    arrays, tensors). With no ``device``, a tensor or a CuPy array keeps its own device
+    and anything else goes to the default device, as ``torch.tensor``."""
     if isinstance(data, Tensor):
-        source = data.data if data.device.type == "cpu" else data.data.get()
-        data = source
+        device = data.device if device is None else device
+        data = data.data
+    on_device = _device_array(data)
+    if on_device is not None:
+        dev = backend.device_of(on_device) if device is None else backend.as_device(device)
+        target = backend.as_dtype(on_device.dtype if dtype is None else dtype, "dtype")
+        # copied on its own device, then moved: no trip through the host
+        return _finish(on_device.astype(target, copy=True), None, dev, requires_grad)
+    dev = backend.as_device(device)
+    if not isinstance(data, np.ndarray) and hasattr(data, "__cuda_array_interface__"):
+        raise TypeError(f"tensor(): data is a device array ({type(data).__name__}) but CUDA is not available: "
+                        f"{backend.cuda_unavailable_reason()}")
     try:
         array = np.array(data)
     except (ValueError, TypeError) as exc:

@@ -1,8 +1,11 @@
 """The benchmark harness runs end to end (on a tiny shape, without PyTorch) and reports
-what it promises: both implementations, GFLOP/s, a table and JSON. Nothing here asserts
-a time: performance is shown by the benchmarks, never by a test."""
+what it promises: both implementations, GFLOP/s, a table and JSON; the cuda path (over the
+CuPy stand-in or fake events), the models suite, its targets and the plot. Nothing here
+asserts a time: performance is shown by the benchmarks, never by a test."""
 
 import json
+
+import pytest
 
 from benchmarks import conv
 from benchmarks.timing import interleaved_medians
@@ -58,6 +61,7 @@ def test_conv_rows_name_the_route_our_convolution_takes():
     assert "direct" in conv.table(rows)
 
 
+@pytest.mark.cpu_only("it counts the CPU convolution routes' layout copies")
 def test_layout_benchmark_runs_both_memory_formats_on_a_whole_network(tmp_path):
     from benchmarks import layout
 
@@ -80,3 +84,174 @@ def test_against_summarises_each_row_over_rounds():
     (row,) = against.summarise(rounds)
     assert row == {"row": "a / x", "metric": "forward_ms", "base_ms": 4, "this_tree_ms": 2, "this_tree_vs_base": 0.5}
     assert "this tree / base" in against.table([row])
+
+
+# ---------------------------------------------------------------- devices, models, plot
+class _FakeCuda:
+    """A ``torch.cuda``-like module whose events report a fixed time and log every call,
+    so that what ``cuda_medians`` does can be checked without a GPU or a clock."""
+
+    def __init__(self, log, elapsed_ms=2.5):
+        self.log, self.elapsed_ms = log, elapsed_ms
+        fake = self
+
+        class Event:
+            def __init__(self, enable_timing=False):
+                assert enable_timing
+                fake.log.append("new")
+
+            def record(self):
+                fake.log.append("record")
+
+            def synchronize(self):
+                fake.log.append("wait end")
+
+            def elapsed_time(self, end):
+                return fake.elapsed_ms
+
+        self.Event = Event
+
+    def synchronize(self):
+        self.log.append("synchronize")
+
+
+def test_cuda_medians_synchronises_then_times_each_call_between_two_events():
+    from benchmarks.timing import cuda_medians
+
+    log = []
+    cuda = _FakeCuda(log)
+    medians = cuda_medians({"a": lambda: log.append("a"), "b": lambda: log.append("b")}, repeats=2, cuda=cuda)
+    assert medians == {"a": 2.5e-3, "b": 2.5e-3}  # elapsed_time's milliseconds, as seconds
+    timed = ["synchronize", "record", "record", "wait end"]  # the run sits between the two records
+    one = lambda name: [name, "new", "new"] + timed[:2] + [name] + timed[2:]  # noqa: E731
+    assert log == ["a", "b"] + (one("a") + one("b")) * 2  # warm-up, then untimed + timed per round
+
+
+def test_cuda_medians_over_the_cupy_standin(standin_cuda):
+    from benchmarks.timing import cuda_medians
+
+    calls = []
+    medians = cuda_medians({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3)
+    assert set(medians) == {"a", "b"} and all(value >= 0 for value in medians.values())
+    assert calls == ["a", "b"] + ["a", "a", "b", "b"] * 3
+
+
+def test_clocked_medians_times_each_implementation_on_its_own_clock():
+    from benchmarks.timing import clocked_medians, cpu_seconds
+
+    medians = clocked_medians({"host": lambda: None, "gpu": lambda: None},
+                              {"host": cpu_seconds, "gpu": lambda run: run() or 7.0}, repeats=3)
+    assert medians["gpu"] == 7.0 and 0 <= medians["host"] < 7.0
+
+
+def test_quick_models_run_on_the_cpu_writes_results_and_says_why_no_cuda_columns(tmp_path, capsys):
+    from benchmarks.__main__ import main
+
+    assert main(["models", "--quick", "--no-torch", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "CUDA columns absent" in printed and "train images/s" in printed
+    saved = json.loads((tmp_path / "models.json").read_text())  # another --out keeps the plain name
+    (row,) = saved["rows"]
+    assert row["implementation"] == "minitorch" and row["device"] == "cpu"
+    assert row["train_images_per_s"] > 0 and row["eval_images_per_s"] > 0 and row["train_vs_torch"] is None
+    assert saved["config"]["device"] == "cpu" and saved["targets"][0].startswith("not measured")
+
+
+def test_device_cuda_without_a_gpu_exits_2_with_one_line(capsys):
+    import minitorch_cnn as mt
+    from benchmarks.__main__ import main
+
+    if mt.cuda.is_available():
+        pytest.skip("a GPU (or the stand-in) is there")
+    assert main(["conv", "--device", "cuda"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "--device cuda: no GPU" in error and "--cuda-standin" in error
+
+
+def test_the_standin_never_writes_into_benchmarks_results(capsys):
+    from benchmarks.__main__ import main
+
+    assert main(["models", "--device", "cuda", "--cuda-standin"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["models", "--cuda-standin", "--out", "elsewhere"]) == 2  # the stand-in is for --device cuda
+
+
+def test_cuda_standin_dry_run_of_the_models_suite(tmp_path):
+    """The command tools/gpu_check.py's dry run gives, in its own process (the stand-in
+    replaces cupy for the whole interpreter)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "models", "--device", "cuda", "--cuda-standin",
+                           "--quick", "--no-torch", "--out", str(tmp_path)], capture_output=True, text=True,
+                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]), timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "timings are meaningless" in done.stdout
+    saved = json.loads((tmp_path / "models-cuda.json").read_text())
+    assert saved["config"]["cuda"]["standin"] is True
+    assert [(r["implementation"], r["device"]) for r in saved["rows"]] == [("minitorch", "cpu"),
+                                                                           ("minitorch (cuda)", "cuda")]
+    assert saved["rows"][1]["train_gpu_speedup"] > 0
+    assert len(saved["targets"]) == 3 and all("not measured" in line for line in saved["targets"])
+
+
+def test_conv_on_cuda_adds_the_gpu_rows_and_their_speedup(standin_cuda, tmp_path):
+    rows, config = conv.run(conv.QUICK, repeats=1, torch=False, device="cuda")
+    assert [(r["implementation"], r["device"]) for r in rows] == [("minitorch (fast)", "cpu"),
+                                                                  ("minitorch (cuda)", "cuda")]
+    assert rows[1]["gpu_speedup"] == rows[0]["forward_backward_ms"] / rows[1]["forward_backward_ms"]
+    assert rows[1]["route"] and config["cuda"]["standin"] is True
+    assert "GPU speed-up (fwd+bwd)" in conv.table(rows) and "device" in conv.table(rows)
+    assert conv.save(rows, config, str(tmp_path)).endswith("conv-cuda.json")
+
+
+def test_models_targets_are_met_missed_or_not_measured():
+    from benchmarks import models
+
+    def row(case, label, train_ms, images_per_s=None):
+        return {"case": case, "implementation": label, "train_ms": train_ms, "train_images_per_s": images_per_s}
+
+    rows = [row("conv3x3 64->64, 56x56, batch 32", "minitorch (cuda)", 3.0),
+            row("conv3x3 64->64, 56x56, batch 32", "pytorch (cuda)", 1.0),
+            row("resnet18, batch 32, 3x224x224", "minitorch (cuda)", 0, 600.0),
+            row("resnet18, batch 32, 3x224x224", "pytorch (cuda)", 0, 1000.0)]
+    lines = models.targets(rows, {"device": "cuda", "cuda": {"standin": False}})
+    assert lines[0].endswith("3.00x cuDNN's time: missed")
+    assert lines[1].endswith("60%: met")
+    assert "not measured" in lines[2]
+    assert "meaningless" in models.targets(rows, {"device": "cuda", "cuda": {"standin": True}})[1]
+
+
+def test_plot_draws_the_cpu_results_and_ignores_a_standin_run(tmp_path):
+    pytest.importorskip("matplotlib")
+    from benchmarks import plot
+
+    rows = [{"case": "lenet5", "implementation": label, "device": "cpu", "train_images_per_s": speed,
+             "eval_images_per_s": 3 * speed} for label, speed in (("minitorch", 1000.0), ("pytorch", 2000.0))]
+    config = {"blas": {"numba_threads": 2}, "when": "now", "device": "cpu"}
+    (tmp_path / "models.json").write_text(json.dumps({"config": config, "rows": rows}))
+    standin = dict(config, device="cuda", cuda={"standin": True, "device": "CuPy stand-in"})
+    (tmp_path / "models-cuda.json").write_text(json.dumps({"config": standin, "rows": rows}))
+    assert plot.load(str(tmp_path), "models-cuda") is None
+    written = plot.main(str(tmp_path), str(tmp_path / "figure.png"))
+    assert (tmp_path / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and written.endswith("figure.png")
+
+
+def test_torch_twins_take_our_weights():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from benchmarks import models, torch_models
+
+    case = models.Case("tiny resnet18", "resnet18", 2, (3, 32, 32))
+    ours = models.our_model(case)
+    theirs, _ = torch_models.resnet18()
+    assert torch_models.copy_weights(ours, theirs) == (122, 122)
+    images, _ = models.batch_of(case)
+    ours.eval(), theirs.eval()
+    import minitorch_cnn as mt
+
+    with mt.no_grad():
+        expected = ours(mt.tensor(images, device="cpu").to(ours.fc.weight.device)).cpu().numpy()
+    with torch.no_grad():
+        np.testing.assert_allclose(theirs(torch.tensor(images)).numpy(), expected, rtol=1e-4, atol=1e-4)

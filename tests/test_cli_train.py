@@ -91,6 +91,17 @@ def test_bad_arguments_give_one_line_and_exit_2(arguments, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.skipif(bool(__import__("minitorch_cnn").backend._probe_cupy()[0]), reason="this machine has a GPU")
+@pytest.mark.parametrize("command", [["train", "--epochs", "1"], ["eval", "README.md"]])
+def test_a_gpu_asked_for_on_a_machine_without_one_gives_one_line_and_exit_2(command):
+    """The subprocess has no stand-in: CuPy is there and no driver, or CuPy is missing."""
+    result = _run(*command, "--device", "cuda", cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert result.returncode == 2, result.stdout + result.stderr
+    line = result.stderr.strip()
+    assert "cuda is not available: " in line and len(line.splitlines()) == 1, line
+    assert "CuPy is not installed" in line or "no usable NVIDIA driver" in line or "no GPU is visible" in line
+
+
 @pytest.mark.parametrize("command", ["train", "eval", "summary", "models", "inspect", "gradcheck"])
 def test_every_command_has_help_with_examples(command):
     result = _run(command, "--help")

@@ -256,6 +256,15 @@ def _scatter_add_planes(draw):
     return Case((_in_layout(values, layout), _in_layout(index, layout), shape[2:], wanted), channels_last=wanted)
 
 
+@st.composite
+def _gather_planes(draw):
+    """max pooling's argmax read back from the planes (-1: a window that missed the image)."""
+    shape, kernel, stride, padding, dilation, out_hw, layout, seed = draw(_pool_geometry())
+    x = _in_layout(_rng(seed).standard_normal(shape), layout)
+    _, index = kernels.implementations("max_pool2d")["reference"](x, kernel, stride, padding, dilation, out_hw)
+    return Case((x, _in_layout(index, layout)), channels_last=backend.is_channels_last(x))
+
+
 # ---------------------------------------------------------------- normalisation, erf
 @st.composite
 def _batch_norm(draw):
@@ -301,7 +310,7 @@ CASES = {
     "winograd_output_tiles": _winograd_output_tiles, "winograd_grad_tiles": _winograd_grad_tiles,
     "winograd_filter_tiles": _winograd_filter_tiles, "winograd_filter_tiles_adjoint": _winograd_filter_tiles_adjoint,
     "max_pool2d": _max_pool2d, "avg_pool2d": _avg_pool2d, "avg_pool2d_backward": _avg_pool2d_backward,
-    "scatter_add_planes": _scatter_add_planes,
+    "scatter_add_planes": _scatter_add_planes, "gather_planes": _gather_planes,
     "batch_norm_train": _batch_norm_train, "batch_norm_backward": _batch_norm_backward,
     "erf": _erf,
 }

@@ -93,7 +93,7 @@ def test_cuda_moves_the_tensor_or_names_why_it_cannot():
         y = x.cuda()
         assert y.device == "cuda:0" and y.cpu().tolist() == [1.0, 1.0]
     else:
-        with pytest.raises(RuntimeError, match="cuda:0 was requested but CUDA is not available"):
+        with pytest.raises(RuntimeError, match="cuda is not available: "):
             x.cuda()
-        with pytest.raises(RuntimeError, match="CUDA is not available"):
+        with pytest.raises(RuntimeError, match="device: cuda is not available: "):
             mt.zeros(2, device="cuda")

@@ -9,6 +9,7 @@
     chunks.py, pointwise.py, direct.py, pipelines.py, winograd.py   the other routes
     reference.py         the spec: conv2d and its gradients, im2col/col2im, direct kernels
     cpu.py               Numba versions of reference.py's building blocks
+    cuda.py, conv.cu     CUDA versions of the same building blocks (CuPy arrays)
     winograd_reference.py, winograd_cpu.py   the Winograd tile and filter transforms
 
 A route is array code around registered kernels, looked up per call for the arrays' device
@@ -17,13 +18,14 @@ registered as "cuda") serves every route that uses it.
 """
 
 from ..registry import register
-from . import cpu, reference, winograd_cpu, winograd_reference
+from . import cpu, cuda, reference, winograd_cpu, winograd_reference
 
-_WITH_CPU_VERSIONS = ("im2col", "col2im", "im2col_taps", "col2im_taps_add", "direct_forward", "direct_input_grad",
-                      "direct_weight_grad")
-for _name in _WITH_CPU_VERSIONS:
+_BUILDING_BLOCKS = ("im2col", "col2im", "im2col_taps", "col2im_taps_add", "direct_forward", "direct_input_grad",
+                    "direct_weight_grad")
+for _name in _BUILDING_BLOCKS:
     register(_name, "reference", getattr(reference, _name))
     register(_name, "cpu", getattr(cpu, _name))
+    register(_name, "cuda", getattr(cuda, _name))  # importing cuda.py does not import CuPy
 
 WINOGRAD_TRANSFORMS = ("input_tiles", "input_tiles_adjoint_add", "output_tiles", "grad_tiles", "filter_tiles",
                        "filter_tiles_adjoint")

@@ -11,6 +11,8 @@ tap reads (-1: padding), and which output each input position feeds.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...backend import xp_of
 from ..registry import lookup
 from .layout import direct_weights, empty_output, from_group_minor, group_minor
@@ -29,15 +31,34 @@ def grad_layout(grad, plan):
     return group_minor(grad, plan.groups)
 
 
+# device copies of the tap tables, by geometry: a plan is made per call, and copying four
+# small tables to the GPU on every call of every depthwise layer is a host-to-device
+# transfer each (the CPU reads the plan's own NumPy tables)
+_DEVICE_TABLES: dict = {}
+_DEVICE_TABLES_KEPT = 256
+
+
+def _tables(plan, xp):
+    if xp is np:
+        return plan.tables
+    key = (plan.input_shape[2:], plan.weight_shape[2:], plan.stride, plan.padding, plan.dilation,
+           tuple(plan.output_hw), xp.__name__, plan.device)
+    tables = _DEVICE_TABLES.get(key)
+    if tables is None:
+        if len(_DEVICE_TABLES) >= _DEVICE_TABLES_KEPT:
+            _DEVICE_TABLES.clear()
+        tables = _DEVICE_TABLES[key] = tuple(xp.asarray(table) for table in plan.tables)
+    return tables
+
+
 def forward(x, weight, bias, plan):
     xp = xp_of(x)
     groups, og = plan.groups, plan.weight_shape[0] // plan.groups
     out = empty_output(plan, x, og, groups)
     # the bias starts each sum, in the kernels' (Og, G) order
     bias_mg = xp.zeros((og, groups), x.dtype) if bias is None else xp.ascontiguousarray(bias.reshape(groups, og).T)
-    in_rows, in_cols, _, _ = plan.tables
-    lookup("direct_forward", x)(x, direct_weights(weight, groups), bias_mg, out, xp.asarray(in_rows),
-                                xp.asarray(in_cols))
+    in_rows, in_cols, _, _ = _tables(plan, xp)
+    lookup("direct_forward", x)(x, direct_weights(weight, groups), bias_mg, out, in_rows, in_cols)
     return from_group_minor(out, plan.channels_last)
 
 
@@ -46,9 +67,8 @@ def input_grad(gy, weight, plan):
     n, c, h, w = plan.input_shape
     groups = plan.groups
     dx = xp.empty((n, h, w, c // groups, groups), dtype=gy.dtype)
-    _, _, out_rows, out_cols = plan.tables
-    lookup("direct_input_grad", gy)(gy, direct_weights(weight, groups), dx, xp.asarray(out_rows),
-                                    xp.asarray(out_cols))
+    _, _, out_rows, out_cols = _tables(plan, xp)
+    lookup("direct_input_grad", gy)(gy, direct_weights(weight, groups), dx, out_rows, out_cols)
     return from_group_minor(dx, plan.channels_last)
 
 
@@ -57,8 +77,8 @@ def weight_grad(x, gy, plan):
     c_out, cg, kh, kw = plan.weight_shape
     groups = plan.groups
     partial = xp.empty((plan.input_shape[0], kh, kw, cg, c_out // groups, groups), dtype=x.dtype)
-    in_rows, in_cols, _, _ = plan.tables
-    lookup("direct_weight_grad", x)(x, gy, partial, xp.asarray(in_rows), xp.asarray(in_cols))
+    in_rows, in_cols, _, _ = _tables(plan, xp)
+    lookup("direct_weight_grad", x)(x, gy, partial, in_rows, in_cols)
     # (KH, KW, Cg, Og, G) summed over images in order -> (G*Og, Cg, KH, KW)
     summed = partial.sum(axis=0).transpose(4, 3, 2, 0, 1)
     return xp.ascontiguousarray(summed).reshape(c_out, cg, kh, kw)

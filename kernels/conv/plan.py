@@ -59,18 +59,29 @@ WINOGRAD_MIN_TILES_PER_CHANNEL = 2
 # a chunk that stays in cache between the im2col copy and the GEMM that reads it beat one
 # big buffer by 1.2-1.6x on ResNet and VGG layers
 _budget = 16 * 2**20
+# on a GPU the cache argument does not hold (an im2col buffer streams through a 50 MB L2
+# either way) and every chunk is two more launches and a GEMM too short to fill the SMs,
+# so the budget is what memory affords: ResNet-18's widest im2col at batch 32, 56x56x576
+# floats per image (231 MB), is one chunk. Not yet measured on a GPU (tools/gpu_check.py).
+_device_budget = 256 * 2**20
 
 
-def memory_budget() -> int:
-    """Bytes the im2col buffer of one chunk may use (the per-core routes share them)."""
-    return _budget
+def memory_budget(device: str = "cpu") -> int:
+    """Bytes the im2col buffer of one chunk may use on ``device`` ("cpu", where the
+    per-core routes share them, or "cuda")."""
+    return _budget if device == "cpu" else _device_budget
 
 
-def set_memory_budget(nbytes: int) -> None:
-    global _budget
+def set_memory_budget(nbytes: int, device: str = "cpu") -> None:
+    global _budget, _device_budget
     if isinstance(nbytes, bool) or not isinstance(nbytes, (int, np.integer)) or nbytes <= 0:
         raise ValueError(f"set_memory_budget: nbytes must be a positive int, got {nbytes!r}")
-    _budget = int(nbytes)
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"set_memory_budget: device must be 'cpu' or 'cuda', got {device!r}")
+    if device == "cpu":
+        _budget = int(nbytes)
+    else:
+        _device_budget = int(nbytes)
 
 
 # -------------------------------------------------------------------------- the plan
@@ -261,7 +272,7 @@ def _forced_plan(call, route, options):
     reason = why_not(route, call)
     if reason is not None:
         raise ValueError(f"conv_route({route!r}) cannot compute this convolution: {reason}")
-    budget = options["budget"] or _budget
+    budget = options["budget"] or memory_budget(call["device"])
     parameters = {}
     if route in ("pipelines", "winograd"):
         workers = options["workers"] or parallel.workers() or 1
@@ -326,7 +337,7 @@ def _automatic_plan(call):
 
 
 def _chunks_plan(call, reasons):
-    return ConvPlan("chunks", **call, chunk_images=_chunk_images(call, _budget), reasons=reasons)
+    return ConvPlan("chunks", **call, chunk_images=_chunk_images(call, memory_budget(call["device"])), reasons=reasons)
 
 
 def _chunk_images(call, budget):

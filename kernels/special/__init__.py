@@ -1,11 +1,12 @@
 """The special-functions family: ``erf``, which NumPy lacks (the exact GELU needs it).
 
-``reference.py`` (``math.erf`` per element on NumPy, CuPy's own ``erf`` on the GPU) and
-``cpu.py`` (a Numba ufunc). A CUDA version would go in ``cuda.py``, registered as "cuda".
+``reference.py`` (``math.erf`` per element on NumPy, CuPy's own ``erf`` on the GPU),
+``cpu.py`` (a Numba ufunc) and ``cuda.py`` (``special.cu`` through CuPy, float16 too).
 """
 
 from .. import registry
-from . import cpu, reference
+from . import cpu, cuda, reference
 
 registry.register("erf", "reference", reference.erf)
 registry.register("erf", "cpu", cpu.erf)
+registry.register("erf", "cuda", cuda.erf)

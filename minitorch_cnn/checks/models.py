@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from .. import creation as mt
 from .. import models, nn
 from ..func import functional_call
@@ -34,7 +35,8 @@ class WholeModel:
         return self.model.named_buffers()
 
     def flat_parameters(self):
-        values = np.concatenate([p.data.ravel() for p in self.model.parameters()])
+        arrays = [p.data.ravel() for p in self.model.parameters()]
+        values = backend.xp_of(arrays[0]).concatenate(arrays)  # on the parameters' own device
         return mt.tensor(values, dtype="float64", requires_grad=True)
 
     def __call__(self, x, flat):

@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 
+from .. import backend
 from . import evaluate, gradcheck, inspect_layers, summary, train
 
 
@@ -72,7 +73,8 @@ def main(argv=None) -> int:
     except FloatingPointError as error:  # the job ran and failed (a diverging loss)
         print(f"minitorch-cnn {args.command}: {error}", file=sys.stderr)
         return 1
-    except (ValueError, OSError, ImportError) as error:  # bad arguments, files or installation
+    # bad arguments, files or installation (a "cuda" device with no CuPy, driver or GPU among them)
+    except (ValueError, OSError, ImportError, backend.CudaUnavailableError) as error:
         if os.environ.get("MINITORCH_CNN_TRACEBACK"):
             raise
         print(f"minitorch-cnn {args.command}: {error}", file=sys.stderr)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
+from .. import backend, nn
 from ..nn import functional as F
 from ..nn import init
 from .registry import register_model
@@ -37,7 +37,9 @@ def bilinear_kernel(channels: int, size: int) -> np.ndarray:
 
 def _upsampler(channels: int, size: int, stride: int) -> nn.ConvTranspose2d:
     layer = nn.ConvTranspose2d(channels, channels, size, stride=stride, bias=False)
-    layer.weight.data[...] = bilinear_kernel(channels, size).astype(layer.weight.dtype)
+    # built on the host, then moved: the layer's weight may already live on a GPU
+    kernel = bilinear_kernel(channels, size).astype(layer.weight.dtype)
+    layer.weight.data[...] = backend.to_device(kernel, layer.weight.device)
     return layer
 
 

@@ -91,6 +91,20 @@ def getitem(input, index):
     return GetItem.apply(input, normalize_index(index, input))
 
 
+def _host_index(index):
+    """``index`` with its device arrays replaced by host arrays that select the same shape:
+    an integer array by zeros of its shape (no copy), a boolean mask by its values (the
+    selected shape depends on them: a host synchronisation, as in PyTorch)."""
+    def on_host(item):
+        if isinstance(item, np.ndarray) or not hasattr(item, "__cuda_array_interface__"):
+            return item
+        if item.dtype == np.bool_:
+            return item.get()
+        return np.broadcast_to(np.zeros((), dtype=np.intp), item.shape)
+
+    return tuple(on_host(item) for item in index) if isinstance(index, tuple) else on_host(index)
+
+
 def setitem(input, index, value):
     """``input[index] = value`` in place (allowed where in-place ops are, see ``inplace``)."""
     from .inplace import check_inplace, write_inplace
@@ -104,15 +118,15 @@ def setitem(input, index, value):
         array = value.data
     else:
         array = xp.asarray(value)
-    # the indexed region's shape, from a zero-byte stand-in of the input (no allocation)
+    # the indexed region's shape, from a zero-byte stand-in of the input (no allocation),
+    # checked before anything is written, on every device
     stand_in = np.broadcast_to(np.empty((), dtype=np.int8), input.shape)
-    target_shape = stand_in[normalized].shape if input.device.type == "cpu" else None
-    if target_shape is not None:
-        from .common import broadcast_shapes
+    target_shape = stand_in[_host_index(normalized)].shape
+    from .common import broadcast_shapes
 
-        if broadcast_shapes(target_shape, array.shape, "__setitem__") != target_shape:
-            raise RuntimeError(f"__setitem__: value of shape {list(array.shape)} cannot be broadcast to "
-                               f"the indexed shape {list(target_shape)}")
+    if broadcast_shapes(target_shape, array.shape, "__setitem__") != target_shape:
+        raise RuntimeError(f"__setitem__: value of shape {list(array.shape)} cannot be broadcast to "
+                           f"the indexed shape {list(target_shape)}")
 
     def write(data):
         data[normalized] = array.astype(data.dtype, copy=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numbers
 import warnings
 
-import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
@@ -37,39 +36,36 @@ def _reduce(loss, reduction):
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def _constant_like(array, ref: Tensor) -> Tensor:
-    array = backend.to_device(np.asarray(array), ref.device)
-    return Tensor._wrap(array)
-
-
-def _host(t: Tensor) -> np.ndarray:
-    return np.asarray(t.data.get() if t.device.type != "cpu" else t.data)
-
-
 def _class_targets(fn, input, target, weight, ignore_index):
     """Validate class-index targets; return (one-hot mask, per-target weight, class dim,
-    mask of counted targets)."""
+    mask of counted targets), built on the input's device. The bounds check reads one
+    boolean back (a host synchronisation on a GPU, the price of a clear error raised
+    before any arithmetic; PyTorch's CUDA kernels assert on the device instead)."""
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
     if target.shape != expected:
         raise ValueError(f"{fn}: expected target of shape {list(expected)} for input of shape "
                          f"{list(input.shape)}, got {list(target.shape)}")
-    t = _host(target)
+    if target.device != input.device:
+        raise RuntimeError(f"{fn}: target is on {target.device} but input is on {input.device}")
+    xp = backend.xp_of(input.data)
+    t = target.data
     valid = t != ignore_index
-    if valid.any() and (t[valid].min() < 0 or t[valid].max() >= classes):
-        bad = t[valid][(t[valid] < 0) | (t[valid] >= classes)][0]
+    out_of_bounds = valid & ((t < 0) | (t >= classes))
+    if bool(out_of_bounds.any()):
+        bad = backend.to_device(t[out_of_bounds], backend.CPU)[0]
         raise IndexError(f"{fn}: Target {bad} is out of bounds for {classes} classes")
-    safe = np.where(valid, t, 0)
-    onehot = (np.moveaxis(np.arange(classes).reshape((classes,) + (1,) * t.ndim), 0, class_dim)
-              == np.expand_dims(safe, class_dim)) & np.expand_dims(valid, class_dim)
+    safe = xp.where(valid, t, 0)
+    shape = [1] * (t.ndim + 1)
+    shape[class_dim] = classes
+    onehot = (xp.arange(classes).reshape(shape) == xp.expand_dims(safe, class_dim)) & xp.expand_dims(valid, class_dim)
     if weight is None:
         per_target = valid.astype(input.dtype)
     else:
-        w = _host(weight)
-        per_target = np.where(valid, w[safe], 0).astype(input.dtype)
-    return (_constant_like(onehot.astype(input.dtype), input), _constant_like(per_target, input), class_dim,
-            _constant_like(valid, input))
+        per_target = xp.where(valid, weight.data[safe], 0).astype(input.dtype)
+    return (Tensor._wrap(onehot.astype(input.dtype)), Tensor._wrap(per_target), class_dim,
+            Tensor._wrap(valid))
 
 
 def _check_weight(fn, weight, classes):

@@ -32,11 +32,9 @@ def resolve_device(name: str) -> str:
     """"auto" is the GPU when CuPy sees one, else the CPU."""
     if name == "auto":
         return "cuda" if backend.cuda_available() else "cpu"
-    device = backend.as_device(name, "--device")
-    if device.type == "cuda" and not backend.cuda_available():
-        raise ValueError(f"--device {name}: no CUDA GPU is available (CuPy is missing or sees no device); "
-                         "use --device cpu")
-    return str(device)
+    # no CuPy, no driver or no GPU: a CudaUnavailableError saying which (the CLI prints it
+    # on one line and exits 2)
+    return str(backend.as_device(name, "--device"))
 
 
 def build_model(config: dict, channels: int, num_classes: int):

@@ -221,15 +221,16 @@ def test_batches_are_chunked_under_the_memory_budget(route):
         with mt.kernels.conv_route(route):
             y = F.conv2d(x, w, padding=1)
             y.backward(upstream)
-        return y.detach().numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy()
+        return host(y), host(x.grad), host(w.grad)
 
     whole = run()
-    previous = fast.memory_budget()
-    fast.set_memory_budget(2 * 8 * 8 * 9 * 3 * 8)  # two images' im2col buffer: chunks of 2, 2 and 1
+    device = x.device.type
+    previous = fast.memory_budget(device)
+    fast.set_memory_budget(2 * 8 * 8 * 9 * 3 * 8, device)  # two images' im2col buffer: chunks of 2, 2 and 1
     try:
         chunked = run()
     finally:
-        fast.set_memory_budget(previous)
+        fast.set_memory_budget(previous, device)
     for a, b in zip(chunked, whole):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="nbytes must be a positive int"):
