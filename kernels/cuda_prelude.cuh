@@ -28,6 +28,36 @@ typedef long long index_t;
     for (index_t i = (index_t)blockIdx.x * blockDim.x + threadIdx.x; i < (index_t)(n); \
          i += (index_t)blockDim.x * gridDim.x)
 
+// 1 / d correctly rounded, for the index arithmetic of the pooling and batch-norm kernels:
+// __drcp_rn is inline, where the division 1.0 / d calls a slow path around which ptxas
+// spills on sm_80
+__device__ __forceinline__ double reciprocal(double d) {
+#ifdef MINITORCH_HOST_BUILD
+    return 1.0 / d;
+#else
+    return __drcp_rn(d);
+#endif
+}
+
+// q = i / d and rem = i % d for 0 <= i < 2^52 and d >= 1. The GPU has no 64-bit integer
+// division: the compiler calls a long software routine, around which ptxas spills on
+// sm_80. A multiply by the double reciprocal is within one of the quotient for any i
+// below 2^52 (more elements than any GPU holds), and the remainder corrects it.
+__device__ __forceinline__ index_t divmod64(index_t i, index_t d, index_t& rem) {
+    index_t q = (index_t)((double)i * reciprocal((double)d));
+    index_t r = i - q * d;
+    while (r < 0) {
+        --q;
+        r += d;
+    }
+    while (r >= d) {
+        ++q;
+        r -= d;
+    }
+    rem = r;
+    return q;
+}
+
 #if SCALAR_KIND == 0
 typedef float scalar_t;
 typedef float acc_t;

@@ -8,9 +8,10 @@ and calls it through ctypes.
 
 Every call is checked against the kernel's parsed C signature, which CuPy never does: CuPy
 passes a Python int as ``long long`` and a Python float as ``double`` whatever the kernel
-takes, so a kernel taking ``int`` silently reads every later argument shifted, and an
-array of the wrong dtype or a strided view is read as if it were dense. Here each is a
-``TypeError`` naming the kernel, the argument, what was expected and what was given.
+takes, so a ``float`` parameter given a Python float reads garbage and an ``int`` one
+works only by the accident of little-endian byte order; an array of the wrong dtype or a
+strided view is read as if it were dense. Here each is a ``TypeError`` naming the kernel,
+the argument, what was expected and what was given.
 """
 
 from __future__ import annotations
