@@ -104,16 +104,20 @@ __device__ __forceinline__ void partial_sums_rows(const scalar_t* __restrict__ x
                                                   index_t chunk_rows, index_t chunks) {
     __shared__ double sums[VLANES];
     __shared__ double products[VLANES];
-    const index_t slots = VLANES / lanes, groups = (C + lanes - 1) / lanes;
+    // lanes is a power of two: v / lanes and v % lanes are a shift and a mask
+    index_t lane_shift = 0;
+    while (((index_t)1 << lane_shift) < lanes) ++lane_shift;
+    const index_t slots = VLANES >> lane_shift, groups = (C + lanes - 1) >> lane_shift;
     for (index_t item = blockIdx.x; item < groups * chunks; item += gridDim.x) {
-        const index_t group = item / chunks, k = item % chunks;
+        index_t k;
+        const index_t group = divmod64(item, chunks, k);
         const index_t r0 = k * chunk_rows, r1 = min(M, r0 + chunk_rows);
         for (index_t v = threadIdx.x; v < VLANES; v += blockDim.x) {
-            const index_t c = group * lanes + v % lanes;
+            const index_t c = group * lanes + (v & (lanes - 1));
             double s = 0, p = 0;
             if (c < C) {
                 const double mid = (double)to_acc(center[c * center_stride]);
-                for (index_t r = r0 + v / lanes; r < r1; r += slots) {
+                for (index_t r = r0 + (v >> lane_shift); r < r1; r += slots) {
                     const double d = (double)to_acc(x[r * C + c]) - mid;
                     if (BACKWARD) {
                         const double g = (double)to_acc(grad[r * C + c]);
