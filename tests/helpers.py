@@ -25,8 +25,8 @@ def array(seed, shape, low=None, dtype=np.float64):
     return np.asarray(values, dtype=dtype)
 
 
-def leaf(seed, shape, device="cpu", low=None, dtype=np.float64):
-    """A float64 leaf tensor that requires grad, from a seed."""
+def leaf(seed, shape, device=None, low=None, dtype=np.float64):
+    """A float64 leaf tensor that requires grad, from a seed, on `device` (the default device)."""
     return mt.tensor(array(seed, shape, low, dtype), device=device, requires_grad=True)
 
 

@@ -9,6 +9,7 @@ import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import kernels, nn
 from minitorch_cnn.kernels import conv, parallel
+from tests.helpers import host
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ def test_the_plan_depends_on_shapes_not_values():
                          padding=1).dtype == mt.float64
 
 
+@pytest.mark.cpu_only("the CPU plan: its thresholds, routes and worker counts")
 def test_the_automatic_choice_follows_the_thresholds():
     def route(x_shape, w_shape, **options):
         return F.conv2d_plan(mt.randn(*x_shape), mt.randn(*w_shape), **options).route
@@ -72,6 +74,7 @@ def test_the_automatic_choice_follows_the_thresholds():
     assert (split.route, split.split) == ("winograd", "channels")
 
 
+@pytest.mark.cpu_only("the CPU plan: its thresholds, routes and worker counts")
 def test_forcing_a_route_and_its_parameters():
     x, w = mt.randn(4, 16, 8, 8), mt.randn(16, 16, 3, 3)
     with kernels.conv_route("pipelines", workers=3, budget=3000):
@@ -88,10 +91,17 @@ def test_forcing_a_route_and_its_parameters():
     assert not F.conv2d_plan(x, w, padding=1).forced
 
 
+# on "cuda" the Winograd route is refused first for running on NumPy arrays (CPU threads)
+_CPU_ROUTE = pytest.mark.cpu_only("the Winograd route's own conditions, checked on the CPU")
+
+
 @pytest.mark.parametrize("route,call,message", [
-    ("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 5, 5)), "Winograd F.*kernel 5x5"),
-    ("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 3, 3), stride=2), "stride \\(2, 2\\)"),
-    ("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 1, 3, 3), groups=2), "groups 2"),
+    pytest.param("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 5, 5)), "Winograd F.*kernel 5x5",
+                 marks=_CPU_ROUTE),
+    pytest.param("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 3, 3), stride=2), "stride \\(2, 2\\)",
+                 marks=_CPU_ROUTE),
+    pytest.param("winograd", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 1, 3, 3), groups=2), "groups 2",
+                 marks=_CPU_ROUTE),
     ("pointwise", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 3, 3)), "1x1 kernels without padding"),
     ("pointwise", lambda: F.conv2d(mt.randn(1, 2, 6, 6), mt.randn(2, 2, 1, 1), padding=1), "padding"),
 ])
@@ -123,6 +133,7 @@ def test_a_planned_kernel_refuses_arrays_of_another_shape():
         plan.grad_layout(np.ones((2, 4, 4, 4)))
 
 
+@pytest.mark.cpu_only("the CPU plan: its thresholds, routes and worker counts")
 def test_explain_says_which_route_and_why():
     x = mt.randn(2, 8, 6, 6)
     text = F.conv2d_plan(x, mt.randn(8, 1, 3, 3), padding=1, groups=8).explain()
@@ -163,7 +174,7 @@ def test_a_forced_route_under_the_reference_mode_runs_on_the_reference_building_
     with kernels.using("reference"), kernels.conv_route("direct"):
         y = F.conv2d(x, w, padding=1, groups=4)
     assert calls == ["reference"]
-    np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1, groups=4).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(host(y), host(F.conv2d(x, w, padding=1, groups=4)), rtol=1e-12)
 
 
 @pytest.mark.parametrize("route", ["reference", "chunks", "direct", "pipelines", "winograd"])

@@ -108,3 +108,28 @@ def test_the_host_build_refuses_what_cupy_would_misread(host_module, arguments, 
     with pytest.raises(TypeError, match=message):
         host_module[np.dtype("float32")].get_function("scale")(1, 1, arguments(x, y))
     assert (y == 0).all(), "a refused call wrote into its output"
+
+
+def test_the_barrier_kernels_are_found_through_the_functions_and_macros_they_call():
+    from tests.support.cuda_host import barrier_kernels
+
+    code = '''
+#define BLOCK_SYNC() __syncthreads()
+__device__ void settle() { BLOCK_SYNC(); }
+template <bool SYNC> __device__ void maybe(float* x) { if (SYNC) settle(); x[0] = 1; }
+extern "C" __global__ void through_a_template(float* x) { maybe<true>(x); }
+extern "C" __global__ void directly(float* x) { __syncthreads(); }
+extern "C" __global__ void never(float* x) { for (int i = 0; i < 2; ++i) { x[i] = 0; } }  // __syncthreads()
+'''
+    assert barrier_kernels(code) == {"through_a_template", "directly"}
+    assert barrier_kernels(SOURCE) == {"block_sums"}
+
+
+def test_a_barrier_met_without_fibers_is_an_error_not_a_wrong_result(host_module):
+    """Were the source scan to miss a kernel's __syncthreads, the kernel would run its
+    block's threads one after another and sum too early; the launch says so instead."""
+    kernel = host_module[np.dtype("float64")].get_function("block_sums")
+    kernel.with_fibers = False
+    with pytest.raises(RuntimeError, match="block_sums reached __syncthreads"):
+        kernel((2,), (8,), (np.arange(100.0), np.zeros(2), 100))
+    kernel((2,), (1,), (np.arange(100.0), np.zeros(2), 100))  # one thread per block needs no barrier

@@ -9,7 +9,8 @@ import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 PAGES = ["layers.md", "init.md", "losses.md", "optimizers.md", "serialization.md", "data.md", "training.md",
-         "models/separable.md", "kernels.md"]
+         "models/separable.md",
+         pytest.param("kernels.md", marks=pytest.mark.cpu_only("the page forces the CPU convolution routes"))]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -7,7 +7,7 @@ import minitorch_cnn as mt
 
 
 def test_attributes():
-    x = mt.zeros(2, 3)
+    x = mt.zeros(2, 3, device="cpu")
     assert x.shape == (2, 3) and x.ndim == 2 and x.dim() == 2 and x.numel() == 6
     assert x.size() == (2, 3) and x.size(-1) == 3
     assert x.dtype == mt.float32 and x.device == "cpu" and str(x.device) == "cpu"
@@ -27,15 +27,15 @@ def test_requires_grad_rules():
 
 
 def test_numpy_item_tolist():
-    x = mt.tensor([[1.0, 2.0]])
+    x = mt.tensor([[1.0, 2.0]], device="cpu")  # .numpy() is the host's (a "cuda" tensor raises)
     assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.data  # shares memory, as PyTorch
     assert x.tolist() == [[1.0, 2.0]]
     assert mt.tensor(3.5).item() == 3.5 and isinstance(mt.tensor(3).item(), int)
     with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
         x.item()
     with pytest.raises(RuntimeError, match="Use tensor.detach\\(\\).numpy\\(\\) instead"):
-        mt.ones(1, requires_grad=True).numpy()
-    assert np.asarray(mt.ones(2)).tolist() == [1.0, 1.0]
+        mt.ones(1, requires_grad=True, device="cpu").numpy()
+    assert np.asarray(mt.ones(2, device="cpu")).tolist() == [1.0, 1.0]
 
 
 def test_detach_shares_data_and_version_but_not_the_graph():
@@ -59,6 +59,7 @@ def test_python_protocols():
     assert [10, 20, 30][mt.tensor(1)] == 20
 
 
+@pytest.mark.cpu_only("the repr of a CPU tensor, which names no device (a \"cuda\" one adds device='cuda:0')")
 def test_repr_is_readable():
     assert repr(mt.tensor([1.0, 2.5])) == "tensor([1. , 2.5])"
     assert repr(mt.tensor([1, 2])) == "tensor([1, 2])"

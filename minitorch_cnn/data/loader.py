@@ -60,7 +60,9 @@ def default_collate(batch, device=None):
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size``; ``shuffle`` reorders each
     epoch, ``drop_last`` skips a final short batch, ``device`` puts the batches on the CPU
-    or a GPU (our addition: PyTorch moves batches in the training loop instead)."""
+    or a GPU (our addition: PyTorch moves batches in the training loop instead); by
+    default they go to the default device, as tensors made from the samples would in
+    PyTorch under ``set_default_device``."""
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, collate_fn=None,
                  drop_last: bool = False, generator=None, device=None):
@@ -74,7 +76,7 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
         self.generator = generator
-        self.device = backend.as_device(device if device is not None else "cpu", "device")
+        self.device = backend.as_device(device, "device")
 
     def __len__(self) -> int:
         count = len(self.dataset) / self.batch_size

@@ -146,7 +146,7 @@ def test_mixing_devices_names_both():
 
     fake = FakeCudaTensor(np.ones(2))
     with pytest.raises(RuntimeError, match="same device.*cpu.*cuda:0"):
-        mt.ones(2) * fake
+        mt.ones(2, device="cpu") * fake
 
 
 def test_grad_mode_is_thread_local():

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import minitorch_cnn as mt
 from minitorch_cnn import data
+from tests.helpers import host
 
 
 def test_tensor_dataset_subset_and_concat_index_like_lists():
@@ -55,7 +56,7 @@ def test_loader_batches_cover_the_dataset_once(n, batch, drop_last, shuffle):
                              shuffle=shuffle, drop_last=drop_last)
     batches = list(loader)
     assert len(batches) == len(loader) == (n // batch if drop_last else -(-n // batch))
-    values = np.concatenate([b[0].numpy() for b in batches]) if batches else np.array([], int)
+    values = np.concatenate([host(b[0]) for b in batches]) if batches else np.array([], int)
     assert all(b[0].shape[0] == batch for b in batches[:-1])
     if drop_last:
         assert len(values) == (n // batch) * batch
@@ -65,7 +66,7 @@ def test_loader_batches_cover_the_dataset_once(n, batch, drop_last, shuffle):
         assert values.tolist() == list(range(len(values)))
     for b in batches:
         assert b[0].dtype == mt.int64 and b[1].dtype == mt.float64
-        np.testing.assert_array_equal(b[1].numpy(), b[0].numpy() * 2.0)
+        np.testing.assert_array_equal(host(b[1]), host(b[0]) * 2.0)
 
 
 def test_shuffling_follows_the_global_seed_and_changes_each_epoch():

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import minitorch_cnn as mt
 from minitorch_cnn.data import transforms as T
+from tests.helpers import host
 
 images = st.tuples(st.integers(2, 12), st.integers(2, 12), st.sampled_from([None, 1, 3]), st.integers(0, 10**6))
 
@@ -31,8 +32,8 @@ def test_to_tensor_and_normalize():
     image = _image(4, 5, 3, 0)
     tensor = T.ToTensor()(image)
     assert tensor.shape == (3, 4, 5) and tensor.dtype == mt.float32
-    np.testing.assert_allclose(tensor.numpy(), image.transpose(2, 0, 1) / 255.0, rtol=1e-6)
-    out = T.Normalize([0.1, 0.2, 0.3], [0.5, 1.0, 2.0])(tensor).numpy()
+    np.testing.assert_allclose(host(tensor), image.transpose(2, 0, 1) / 255.0, rtol=1e-6)
+    out = host(T.Normalize([0.1, 0.2, 0.3], [0.5, 1.0, 2.0])(tensor))
     expected = (image.transpose(2, 0, 1) / 255.0 - np.array([0.1, 0.2, 0.3])[:, None, None]) \
         / np.array([0.5, 1.0, 2.0])[:, None, None]
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
@@ -83,7 +84,7 @@ def test_horizontal_flip_flips_with_p1_and_never_with_p0():
     np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(image), image[:, ::-1])
     assert T.RandomHorizontalFlip(0.0)(image) is image
     tensor = T.ToTensor()(image)
-    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(tensor).numpy(), tensor.numpy()[:, :, ::-1])
+    np.testing.assert_array_equal(host(T.RandomHorizontalFlip(1.0)(tensor)), host(tensor)[:, :, ::-1])
 
 
 @given(factor=st.floats(0.0, 2.0), seed=st.integers(0, 1000))
@@ -120,13 +121,13 @@ def test_grayscale_uses_luma_and_repeats_channels():
 def test_random_erasing_sets_one_rectangle(image_spec):
     h, w, channels, seed = image_spec
     image = T.ToTensor()(_image(h, w, channels, seed)) + 1.0  # no pixel is 0 before erasing
-    out = T.RandomErasing(p=1.0, scale=(0.1, 0.5), value=0)(image).numpy()
+    out = host(T.RandomErasing(p=1.0, scale=(0.1, 0.5), value=0)(image))
     erased = np.all(out == 0, axis=0)
     if erased.any():
         rows, cols = np.flatnonzero(erased.any(1)), np.flatnonzero(erased.any(0))
         assert erased[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].all()  # a solid rectangle
         assert erased.sum() <= 0.5 * h * w + h + w
-        np.testing.assert_array_equal(out[:, ~erased], image.numpy()[:, ~erased])
+        np.testing.assert_array_equal(out[:, ~erased], host(image)[:, ~erased])
 
 
 def test_cutout_zeroes_a_clipped_square():
@@ -142,9 +143,9 @@ def test_transforms_are_reproducible_under_the_global_seed():
                           T.ToTensor(), T.RandomErasing(p=1.0)])
     image = _image(12, 12, 3, 7)
     mt.manual_seed(11)
-    first = [pipeline(image).numpy() for _ in range(3)]
+    first = [host(pipeline(image)) for _ in range(3)]
     mt.manual_seed(11)
-    again = [pipeline(image).numpy() for _ in range(3)]
+    again = [host(pipeline(image)) for _ in range(3)]
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], first[1])
@@ -158,14 +159,14 @@ def _batch(n=6, classes=4):
 def test_mixup_blends_images_and_targets_with_one_lambda():
     images, labels = _batch()
     mixed, targets = T.Mixup(alpha=0.4, num_classes=4)(images, labels)
-    onehot = np.eye(4)[labels.numpy()]
-    t = targets.numpy()
+    onehot = np.eye(4)[host(labels)]
+    t = host(targets)
     np.testing.assert_allclose(t.sum(1), 1.0, rtol=1e-6)
     # recover λ from the first row's own class share, then check images and targets use it
-    lam = t[0, labels.numpy()[0]] if labels.numpy()[0] != labels.numpy()[-1] else None
+    lam = t[0, host(labels)[0]] if host(labels)[0] != host(labels)[-1] else None
     if lam is not None:
-        x = images.numpy()
-        np.testing.assert_allclose(mixed.numpy(), lam * x + (1 - lam) * np.roll(x, 1, 0), rtol=1e-5, atol=1e-6)
+        x = host(images)
+        np.testing.assert_allclose(host(mixed), lam * x + (1 - lam) * np.roll(x, 1, 0), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(t, lam * onehot + (1 - lam) * np.roll(onehot, 1, 0), rtol=1e-5, atol=1e-6)
 
 
@@ -174,12 +175,12 @@ def test_cutmix_targets_equal_the_share_of_pixels_kept():
     for seed in range(5):
         mt.manual_seed(seed)
         mixed, targets = T.CutMix(alpha=1.0, num_classes=4)(images, labels)
-        x, m = images.numpy(), mixed.numpy()
+        x, m = host(images), host(mixed)
         pasted = np.all(m[0] == np.roll(x, 1, 0)[0], axis=0) & ~np.all(m[0] == x[0], axis=0)
         kept_share = 1 - pasted.mean()
-        onehot = np.eye(4)[labels.numpy()]
+        onehot = np.eye(4)[host(labels)]
         expected = kept_share * onehot + (1 - kept_share) * np.roll(onehot, 1, 0)
-        np.testing.assert_allclose(targets.numpy(), expected, atol=1e-6)
+        np.testing.assert_allclose(host(targets), expected, atol=1e-6)
 
 
 def test_mixing_rejects_bad_batches():
@@ -192,8 +193,8 @@ def test_mixing_rejects_bad_batches():
         T.Mixup(0.0, 4)
     choice = T.RandomChoice([T.Mixup(1.0, 4), T.CutMix(1.0, 4)])
     assert choice(images, labels)[1].shape == (6, 4)
-    assert math.isclose(float(choice(images, labels)[1].numpy().sum()), 6.0, rel_tol=1e-5)
+    assert math.isclose(float(host(choice(images, labels)[1]).sum()), 6.0, rel_tol=1e-5)
 
 
 def test_to_tensor_keeps_bool_masks_at_zero_and_one():
-    np.testing.assert_array_equal(T.ToTensor()(np.array([[True, False]])).numpy(), [[[1.0, 0.0]]])
+    np.testing.assert_array_equal(host(T.ToTensor()(np.array([[True, False]]))), [[[1.0, 0.0]]])

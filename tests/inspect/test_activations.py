@@ -9,6 +9,7 @@ import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import nn
 from minitorch_cnn.inspect import activation_statistics, reinitialize_
+from tests.helpers import host
 
 
 def test_statistics_match_a_forward_and_backward_done_by_hand():
@@ -25,12 +26,12 @@ def test_statistics_match_a_forward_and_backward_done_by_hand():
     loss = F.cross_entropy(h3, y)
     grads = mt.autograd.grad(loss, [h1, h2, h3, model[0].weight, model[0].bias])
     for row, h, g in zip(rows, (h1, h2, h3), grads[:3]):
-        values = h.detach().numpy().astype(np.float64)
+        values = host(h).astype(np.float64)
         assert row.mean == pytest.approx(values.mean(), rel=1e-6, abs=1e-9)
         assert row.std == pytest.approx(values.std(), rel=1e-6)
         assert row.zeros == pytest.approx((values == 0).mean())
-        assert row.grad_norm == pytest.approx(np.linalg.norm(g.numpy()), rel=1e-5)
-    first_layer = np.sqrt((grads[3].numpy() ** 2).sum() + (grads[4].numpy() ** 2).sum())
+        assert row.grad_norm == pytest.approx(np.linalg.norm(host(g)), rel=1e-5)
+    first_layer = np.sqrt((host(grads[3]) ** 2).sum() + (host(grads[4]) ** 2).sum())
     assert rows[0].weight_grad_norm == pytest.approx(first_layer, rel=1e-5)
     assert rows[1].weight_grad_norm is None
 
@@ -46,9 +47,9 @@ def test_reinitialize_draws_each_scheme_s_variance(scheme, variance):
     reinitialize_(model, scheme)
     conv, linear = model[0], model[1]
     for layer, fan_in, fan_out in ((conv, 16 * 9, 32 * 9), (linear, 400, 300)):
-        sample = layer.weight.detach().numpy()
+        sample = host(layer.weight)
         assert sample.var() == pytest.approx(variance(fan_in, fan_out), rel=0.05)
-        assert not layer.bias.detach().numpy().any()
+        assert not host(layer.bias).any()
     with pytest.raises(ValueError, match="--init must be xavier, kaiming or normalSTD"):
         reinitialize_(model, "uniform")
 

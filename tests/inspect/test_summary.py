@@ -7,6 +7,7 @@ import pytest
 import minitorch_cnn as mt
 from minitorch_cnn import models, nn
 from minitorch_cnn.inspect import parse_input_size, summary
+from tests.helpers import host
 
 
 def test_ten_5x5_filters_on_a_32x32x3_input():
@@ -75,10 +76,10 @@ def test_a_module_called_twice_is_counted_once():
 def test_summary_leaves_the_model_as_it_found_it():
     model = models.resnet_cifar(20).train()
     model.layer1.eval()
-    before = {k: np.array(v.data) for k, v in model.state_dict().items()}
+    before = {k: host(v).copy() for k, v in model.state_dict().items()}
     summary(model, (3, 32, 32), train=True, batch_size=2)
     assert model.training and not model.layer1.training and model.layer2.training
-    assert all(np.array_equal(before[k], v.data) for k, v in model.state_dict().items())
+    assert all(np.array_equal(before[k], host(v)) for k, v in model.state_dict().items())
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
 
 

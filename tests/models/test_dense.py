@@ -11,6 +11,7 @@ import minitorch_cnn.nn.functional as F
 from minitorch_cnn import data, models, optim
 from minitorch_cnn.data import transforms as T
 from minitorch_cnn.train import Trainer, evaluate
+from tests.helpers import host
 
 from .test_zoo import conv
 
@@ -49,7 +50,7 @@ def test_fcn_upsampling_starts_as_bilinear_interpolation():
     away from the borders, a linear ramp stays a linear ramp at twice the density."""
     up = models.FCN(2, 8, width_divisor=16).upscore2
     ramp = np.tile(np.arange(6.0), (6, 1))[None, None].repeat(2, axis=1).astype(np.float32)
-    out = up(mt.tensor(ramp)).detach().numpy()[0, 0]       # (14, 14): (6 - 1)·2 + 4
+    out = host(up(mt.tensor(ramp)))[0, 0]       # (14, 14): (6 - 1)·2 + 4
     # output column j sits at input position (j - 1.5)/2, cropped as FCN does
     inner = out[4:10, 4:10]
     np.testing.assert_allclose(inner, np.tile((np.arange(4, 10) - 1.5) / 2, (6, 1)), atol=1e-6)
@@ -68,7 +69,7 @@ def test_autoencoder_unpools_to_the_encoders_positions():
     model = models.conv_autoencoder(widths=(4,))
     x = mt.randn(2, 1, 8, 8)
     code, where = model.pool(model.encoder[0](x))
-    unpooled = model.unpool(code, where).detach().numpy()
+    unpooled = host(model.unpool(code, where))
     kept = unpooled != 0
     assert kept.reshape(2, 4, 4, 2, 4, 2).sum(axis=(3, 5)).max() <= 1  # one value per 2×2 window
     assert model(x).shape == x.shape
@@ -78,10 +79,10 @@ def test_ensemble_averages_logits_or_probabilities():
     a, b = models.lenet5(num_classes=4), models.lenet5(num_classes=4)
     x = mt.randn(3, 1, 32, 32)
     with mt.no_grad():
-        la, lb = a(x).numpy(), b(x).numpy()
-        np.testing.assert_allclose(models.Ensemble([a, b])(x).numpy(), (la + lb) / 2, rtol=1e-5, atol=1e-6)
-        mean_p = (F.softmax(mt.tensor(la), 1).numpy() + F.softmax(mt.tensor(lb), 1).numpy()) / 2
-        np.testing.assert_allclose(models.Ensemble([a, b], combine="probabilities").predict_proba(x).numpy(), mean_p,
+        la, lb = host(a(x)), host(b(x))
+        np.testing.assert_allclose(host(models.Ensemble([a, b])(x)), (la + lb) / 2, rtol=1e-5, atol=1e-6)
+        mean_p = (host(F.softmax(mt.tensor(la), 1)) + host(F.softmax(mt.tensor(lb), 1))) / 2
+        np.testing.assert_allclose(host(models.Ensemble([a, b], combine="probabilities").predict_proba(x)), mean_p,
                                    rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="combine must be"):
         models.Ensemble([a], combine="votes")
@@ -94,8 +95,8 @@ def test_an_ensemble_evaluates_like_a_model():
     ensemble = models.Ensemble([a, b])
     result = evaluate(ensemble, loader)
     with mt.no_grad():
-        averaged = (a.eval()(images).numpy() + b.eval()(images).numpy()) / 2
-    assert result["top1"] == np.mean(averaged.argmax(1) == labels.numpy())
+        averaged = (host(a.eval()(images)) + host(b.eval()(images))) / 2
+    assert result["top1"] == np.mean(averaged.argmax(1) == host(labels))
     expected_loss = F.cross_entropy(mt.tensor(averaged), labels).item()
     assert result["loss"] == pytest.approx(expected_loss, rel=1e-5)
 

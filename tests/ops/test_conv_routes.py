@@ -15,6 +15,7 @@ import minitorch_cnn.nn.functional as F
 from minitorch_cnn import blas
 from minitorch_cnn.kernels import conv_route, parallel
 from minitorch_cnn.kernels.conv import cpu, reference, winograd, winograd_cpu
+from tests.helpers import host
 from tests.ops.test_conv import _arrays, _fast_against_reference, conv_cases, direct_conv2d
 
 
@@ -57,6 +58,13 @@ ROUTES = [("chunks", None, None), ("chunks", None, 700), ("pointwise", None, Non
           ("winograd-by-channels", 3, None)]
 ROUTE_IDS = ["chunks", "chunks-of-one-image", "pointwise", "direct", "pipelines", "pipelines-3-workers-in-bands",
              "winograd", "winograd-3-workers-in-bands", "winograd-by-channels-3-workers"]
+CPU_ROUTE = pytest.mark.cpu_only("the pipelines and Winograd routes run on CPU threads over NumPy arrays")
+
+
+def route_params(routes=ROUTES, ids=ROUTE_IDS):
+    """The routes as parameters, the CPU-only ones marked so."""
+    return [pytest.param(*route, id=route_id, marks=[CPU_ROUTE] if route[0].startswith(("pipelines", "winograd")) else [])
+            for route, route_id in zip(routes, ids)]
 
 
 def test_every_route_is_tested_here():
@@ -65,7 +73,7 @@ def test_every_route_is_tested_here():
     assert tested == set(mt.kernels.CONV_ROUTES)
 
 
-@pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("name,workers,budget", route_params())
 @given(data=st.data())
 def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, data):
     case = data.draw(cases_for(name))
@@ -73,7 +81,7 @@ def test_every_route_agrees_with_the_reference_kernels(name, workers, budget, da
         _fast_against_reference(case)
 
 
-@pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("name,workers,budget", route_params())
 @given(data=st.data())
 def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers, budget, data):
     case = data.draw(cases_for(name, max_side=3))
@@ -81,12 +89,12 @@ def test_every_route_matches_the_direct_loop_and_passes_gradcheck(name, workers,
     args = (case["stride"], case["padding"], case["dilation"], case["groups"])
     with route(name, workers, budget):
         out = F.conv2d(mt.tensor(x), mt.tensor(w), mt.tensor(b), *args)
-        np.testing.assert_allclose(out.numpy(), direct_conv2d(x, w, b, *args), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(host(out), direct_conv2d(x, w, b, *args), rtol=1e-10, atol=1e-10)
         tensors = tuple(mt.tensor(a, requires_grad=True) for a in (x, w, b))
         assert mt.gradcheck(lambda x, w, b: F.conv2d(x, w, b, *args), tensors)
 
 
-@pytest.mark.parametrize("name,workers,budget", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("name,workers,budget", route_params())
 @given(data=st.data())
 def test_backward_is_bit_for_bit_repeatable_on_every_route(name, workers, budget, data):
     case = data.draw(cases_for(name, max_side=4))
@@ -98,11 +106,12 @@ def test_backward_is_bit_for_bit_repeatable_on_every_route(name, workers, budget
             tx, tw = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
             y = F.conv2d(tx, tw, None, *args)
             y.backward(mt.ones(y.shape))
-            results.append((tx.grad.numpy().copy(), tw.grad.numpy().copy()))
+            results.append((host(tx.grad).copy(), host(tw.grad).copy()))
     for first, second in zip(*results):
         np.testing.assert_array_equal(first, second)
 
 
+@CPU_ROUTE
 def test_winograd_in_float32_is_about_as_accurate_as_im2col():
     # the transforms add and subtract neighbours before multiplying; measured against the
     # float64 result, the float32 error must stay within a few times im2col's own
@@ -117,7 +126,7 @@ def test_winograd_in_float32_is_about_as_accurate_as_im2col():
                 tx, tw = mt.tensor(x.astype(dtype), requires_grad=True), mt.tensor(w.astype(dtype), requires_grad=True)
                 y = F.conv2d(tx, tw, padding=1)
                 y.backward(mt.tensor(gy.astype(dtype)))
-                results[dtype] = (y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy())
+                results[dtype] = (host(y), host(tx.grad), host(tw.grad))
         errors[name] = [np.abs(single - double).max() / np.abs(double).max()
                         for single, double in zip(results[np.float32], results[np.float64])]
     eps = np.finfo(np.float32).eps
@@ -258,17 +267,18 @@ def test_one_thread_blocks_nest_and_overlap_and_restore_the_thread_count():
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+@CPU_ROUTE
 def test_pipelines_work_in_a_forked_child():
     # the parent's pool threads do not exist in a child; a stale pool would wait forever
     import os
 
     x, w = mt.randn(4, 16, 8, 8), mt.randn(16, 16, 3, 3)
     with route("pipelines", workers=2):
-        expected = F.conv2d(x, w, padding=1).numpy()  # the parent's pool now exists
+        expected = host(F.conv2d(x, w, padding=1))  # the parent's pool now exists
         pid = os.fork()
         if pid == 0:  # the child: exit status 0 only if the same convolution completes
             try:
-                os._exit(0 if np.array_equal(F.conv2d(x, w, padding=1).numpy(), expected) else 1)
+                os._exit(0 if np.array_equal(host(F.conv2d(x, w, padding=1)), expected) else 1)
             finally:
                 os._exit(2)
     import signal
@@ -284,8 +294,8 @@ def test_pipelines_work_in_a_forked_child():
     assert os.waitstatus_to_exitcode(finished[1]) == 0
 
 
-@pytest.mark.parametrize("name,workers,budget", [("reference", None, None)] + ROUTES,
-                         ids=["reference"] + ROUTE_IDS)
+@pytest.mark.parametrize("name,workers,budget",
+                         route_params([("reference", None, None)] + ROUTES, ["reference"] + ROUTE_IDS))
 @given(data=st.data())
 def test_every_route_computes_transposed_convolutions_and_their_gradients(name, workers, budget, data):
     """conv_transpose2d on each route, output padding up to the dilation included (then its
@@ -305,6 +315,6 @@ def test_every_route_computes_transposed_convolutions_and_their_gradients(name, 
         transposed = F.conv_transpose2d(mt.tensor(y), mt.tensor(w), None, *args)
         conv = direct_conv2d(x, w, None, case["stride"], case["padding"], case["dilation"], case["groups"])
         conv = conv[:, :, :y.shape[2], :y.shape[3]]
-        assert np.sum(conv * y) == pytest.approx(np.sum(x * transposed.numpy()), rel=1e-10, abs=1e-10)
+        assert np.sum(conv * y) == pytest.approx(np.sum(x * host(transposed)), rel=1e-10, abs=1e-10)
         tensors = (mt.tensor(y, requires_grad=True), mt.tensor(w, requires_grad=True))
         assert mt.gradcheck(lambda y, w: F.conv_transpose2d(y, w, None, *args), tensors)

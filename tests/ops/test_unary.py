@@ -43,7 +43,7 @@ def test_clamp(device, shape, seed):
 def test_clamp_passes_gradient_at_the_bounds():
     x = mt.tensor([-1.0, -0.5, 0.0, 0.5, 1.0], requires_grad=True)
     x.clamp(-0.5, 0.5).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(host(x.grad), [0, 1, 1, 1, 0])
 
 
 def test_clamp_needs_a_bound():
@@ -68,7 +68,7 @@ def test_where_needs_a_bool_condition():
 
 def test_sigmoid_is_stable_for_large_inputs():
     x = mt.tensor([-1000.0, 0.0, 1000.0], dtype=mt.float64)
-    np.testing.assert_array_equal(x.sigmoid().numpy(), [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(host(x.sigmoid()), [0.0, 0.5, 1.0])
 
 
 def test_log_of_zero_is_minus_infinity_without_warnings():

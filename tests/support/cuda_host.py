@@ -46,8 +46,50 @@ def _scalar_dtype(code: str) -> np.dtype:
 def _launcher(name: str, signature) -> str:
     unpacked = ", ".join(f"*({c_type}{'*' if is_pointer else ''}*)args[{i}]"
                          for i, (c_type, is_pointer) in enumerate(signature))
-    return (f'extern "C" void host_launch_{name}(const unsigned* grid, const unsigned* block, void** args, '
-            f"int threaded) {{\n    host_run_grid(grid, block, threaded, [args]() {{ {name}({unpacked}); }});\n}}\n")
+    return (f'extern "C" int host_launch_{name}(const unsigned* grid, const unsigned* block, void** args, '
+            f"int with_fibers) {{\n    return host_run_grid(grid, block, with_fibers, [args]() {{ {name}({unpacked}); }});\n}}\n")
+
+
+_CONTROL_WORDS = {"if", "for", "while", "switch", "return", "sizeof", "defined"}
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^;{}()]*>)?\s*\(")
+_MACRO = re.compile(r"^[ \t]*#define[ \t]+(\w+)(?:\([^)]*\))?[ \t]*((?:[^\n]*\\\n)*[^\n]*)", re.M)
+
+
+def _function_bodies(code: str) -> dict[str, str]:
+    """{name: body} of every function and function-like macro defined at the top level of
+    ``code`` (comments removed): a name followed by its parameters and a brace."""
+    code = re.sub(r"/\*.*?\*/", "", re.sub(r"//[^\n]*", "", code), flags=re.S)
+    bodies = {name: body for name, body in _MACRO.findall(code)}
+    depth, start = 0, None
+    for i, char in enumerate(code):
+        if char == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0 and start is not None:
+                head = re.search(r"\b([A-Za-z_]\w*)\s*\([^;{}()]*\)\s*(?:const\s*)?$", code[:start])
+                if head is not None and head.group(1) not in _CONTROL_WORDS:
+                    bodies[head.group(1)] = code[start:i]
+    return bodies
+
+
+def barrier_kernels(code: str) -> set[str]:
+    """The kernels of ``code`` that reach ``__syncthreads`` (directly or through the
+    functions and macros they call): they run each CUDA thread as a fiber (cuda_host.h),
+    the rest a block's threads one after another, which is cheaper still. A kernel missed
+    here would meet the barrier without fibers, which the launch reports as an error."""
+    bodies = _function_bodies(code)
+    calls = {name: set(_CALL.findall(body)) for name, body in bodies.items()}
+    reaching, changed = {"__syncthreads"}, True
+    while changed:
+        changed = False
+        for name, called in calls.items():
+            if name not in reaching and called & reaching:
+                reaching.add(name)
+                changed = True
+    return set(cuda_source.kernel_signatures(code)) & reaching
 
 
 def _passed_options(options) -> list[str]:
@@ -83,7 +125,7 @@ class HostModule:
     def __init__(self, code: str, options=()):
         self.signatures = cuda_source.kernel_signatures(code)
         self.scalar_dtype = _scalar_dtype(code)
-        self.threaded = "__syncthreads" in code
+        self.barrier_kernels = barrier_kernels(code)
         self.library = ctypes.CDLL(str(_build(code, tuple(options))))
 
     def get_function(self, name: str) -> HostKernel:
@@ -107,7 +149,8 @@ class HostKernel:
         self.module, self.name = module, name
         self.signature = module.signatures[name]
         self._entry = getattr(module.library, f"host_launch_{name}")
-        self._entry.restype = None
+        self._entry.restype = ctypes.c_int
+        self.with_fibers = name in module.barrier_kernels
 
     def _checked(self, index, argument, c_type, is_pointer):
         where = f"kernel {self.name} argument {index} ({c_type}{' *' if is_pointer else ''})"
@@ -144,4 +187,6 @@ class HostKernel:
         slots = (ctypes.c_void_p * max(len(held), 1))()
         for i, value in enumerate(held):
             slots[i] = ctypes.addressof(value) if isinstance(value, ctypes.c_void_p) else ctypes.cast(value, ctypes.c_void_p).value
-        self._entry(_dims(grid, "grid"), _dims(block, "block"), slots, int(self.module.threaded))
+        if self._entry(_dims(grid, "grid"), _dims(block, "block"), slots, int(self.with_fibers)):
+            raise RuntimeError(f"kernel {self.name} reached __syncthreads, which barrier_kernels() did not "
+                               "find in its source: it ran without the barrier, so its results are wrong")

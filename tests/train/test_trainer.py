@@ -14,13 +14,14 @@ from minitorch_cnn import data, nn, optim
 from minitorch_cnn.serialization import CheckpointError
 from minitorch_cnn.train import Trainer, load_checkpoint, make_optimizer, make_scheduler
 from minitorch_cnn.train.run import build_trainer
+from tests.helpers import host
 
 SMALL_RUN = {"epochs": 4, "batch_size": 64, "augment": True, "mixup": 0.2, "cutmix": 0.0,
              "model_options": {"modern": True}, "scheduler": "onecycle", "lr": 0.02}
 
 
 def _weights(model):
-    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    return {k: host(v).copy() for k, v in model.state_dict().items()}
 
 
 def test_resuming_continues_exactly_as_if_never_interrupted(tmp_path):
@@ -134,7 +135,7 @@ def test_grey_digits_feed_a_colour_network_as_three_equal_channels():
     trainer = build_trainer({"model": "resnet_cifar", "model_options": {"depth": 8}}, progress=False, echo=None)
     images, labels = next(iter(trainer.test_loader))
     assert images.shape[1:] == (3, 32, 32)
-    x = images.numpy()
+    x = host(images)
     np.testing.assert_array_equal(x[:, 0], x[:, 1])
     np.testing.assert_array_equal(x[:, 0], x[:, 2])
     grey = data.Digits(train=False)
