@@ -42,6 +42,20 @@ def test_every_cuda_kernel_agrees_with_its_reference_on_any_launch_shape(name, s
         _agree("cuda", name, case)
 
 
+@pytest.mark.parametrize("layout,shape", [("channels_last", (3, 40, 100)), ("nchw", (3, 3, 3000))])
+@pytest.mark.parametrize("name", ["batch_norm_train", "batch_norm_backward"])
+@settings(max_examples=2)
+@given(data=st.data())
+def test_batch_norm_kernels_on_many_channels_and_chunks(name, layout, shape, data):
+    """The contract's cases have at most 6 channels and 160 values per channel: one chunk
+    (kernels/norm/cuda.py's CHUNK is 4096 values), at most 4 lanes. Channels-last, 40
+    channels of 300 rows reach 32 lanes with a partial second group of channels and 3
+    chunks of 128 rows; NCHW, 9000 values per channel make 3 chunks."""
+    case = data.draw(CASES[name](shape=shape, layout=layout))
+    with standin_as_cuda():
+        _agree("cuda", name, case)
+
+
 # ------------------------------------------------------------- the host build itself
 SOURCE = '''// dtypes: float32 float64 float16
 extern "C" __global__ __launch_bounds__(256) void scale(const scalar_t* __restrict__ x, scalar_t* __restrict__ y,
@@ -60,6 +74,20 @@ extern "C" __global__ __launch_bounds__(256) void block_sums(const scalar_t* __r
         for (unsigned k = 0; k < blockDim.x; ++k) total += partial[k];
         out[blockIdx.x] = total;
     }
+}
+// thread 0 writes what every thread then reads: right only if the barrier holds them
+extern "C" __global__ __launch_bounds__(256) void broadcast_first(acc_t* __restrict__ out) {
+    __shared__ acc_t first;
+    if (threadIdx.x == 0) first = (acc_t)(blockIdx.x + 1);
+    __syncthreads();
+    out[blockIdx.x * blockDim.x + threadIdx.x] = first;
+    __syncthreads();  // the next block's thread 0 must not overwrite `first` under a reader
+}
+// odd threads return before the barrier the even ones wait at: undefined in CUDA
+extern "C" __global__ __launch_bounds__(256) void uneven_barrier(acc_t* __restrict__ out) {
+    if (threadIdx.x % 2) return;
+    __syncthreads();
+    out[threadIdx.x] = 1;
 }
 '''
 
@@ -115,21 +143,37 @@ def test_the_barrier_kernels_are_found_through_the_functions_and_macros_they_cal
 
     code = '''
 #define BLOCK_SYNC() __syncthreads()
-__device__ void settle() { BLOCK_SYNC(); }
+#define SETTLE BLOCK_SYNC()
+__device__ void settle() { SETTLE; }
 template <bool SYNC> __device__ void maybe(float* x) { if (SYNC) settle(); x[0] = 1; }
 extern "C" __global__ void through_a_template(float* x) { maybe<true>(x); }
 extern "C" __global__ void directly(float* x) { __syncthreads(); }
 extern "C" __global__ void never(float* x) { for (int i = 0; i < 2; ++i) { x[i] = 0; } }  // __syncthreads()
 '''
     assert barrier_kernels(code) == {"through_a_template", "directly"}
-    assert barrier_kernels(SOURCE) == {"block_sums"}
+    assert barrier_kernels(SOURCE) == {"block_sums", "broadcast_first", "uneven_barrier"}
+
+
+@pytest.mark.parametrize("grid,block", [(1, 2), (3, 7), (2, 256)])
+def test_the_barrier_holds_every_thread_until_all_have_reached_it(host_module, grid, block):
+    out = np.full(grid * block, np.nan)
+    host_module[np.dtype("float64")].get_function("broadcast_first")((grid,), (block,), (out,))
+    np.testing.assert_array_equal(out, np.repeat(np.arange(1.0, grid + 1), block))
 
 
 def test_a_barrier_met_without_fibers_is_an_error_not_a_wrong_result(host_module):
     """Were the source scan to miss a kernel's __syncthreads, the kernel would run its
-    block's threads one after another and sum too early; the launch says so instead."""
-    kernel = host_module[np.dtype("float64")].get_function("block_sums")
+    block's threads one after another, so its threads above 0 would read `first` before
+    thread 0 wrote it; the launch says so instead."""
+    kernel = host_module[np.dtype("float64")].get_function("broadcast_first")
     kernel.with_fibers = False
-    with pytest.raises(RuntimeError, match="block_sums reached __syncthreads"):
-        kernel((2,), (8,), (np.arange(100.0), np.zeros(2), 100))
-    kernel((2,), (1,), (np.arange(100.0), np.zeros(2), 100))  # one thread per block needs no barrier
+    with pytest.raises(RuntimeError, match="broadcast_first reached __syncthreads"):
+        kernel((2,), (8,), (np.zeros(16),))
+    out = np.zeros(2)
+    kernel((2,), (1,), (out,))  # one thread per block needs no barrier
+    np.testing.assert_array_equal(out, [1.0, 2.0])
+
+
+def test_threads_that_return_before_a_barrier_others_wait_at_are_an_error(host_module):
+    with pytest.raises(RuntimeError, match="uneven_barrier: some threads of a block waited at __syncthreads"):
+        host_module[np.dtype("float64")].get_function("uneven_barrier")((1,), (4,), (np.zeros(4),))

@@ -267,18 +267,20 @@ def _gather_planes(draw):
 
 # ---------------------------------------------------------------- normalisation, erf
 @st.composite
-def _batch_norm(draw):
-    n, c, length = draw(st.integers(1, 4)), draw(st.integers(1, 6)), draw(st.integers(1, 40))
-    if n * length < 2:
-        length = 2
+def _batch_norm(draw, shape=None, layout=None):
+    """x (N, C, L) and its layouts; ``shape`` and ``layout`` fix them (the GPU kernels'
+    many-channel, many-row cases in tests/test_cuda_host_build.py)."""
+    if shape is None:
+        n, c, length = draw(st.integers(1, 4)), draw(st.integers(1, 6)), draw(st.integers(1, 40))
+        shape = (n, c, max(length, 2) if n * length < 2 else length)
     rng = _rng(draw(st.integers(0, 2**31)))
-    x = rng.standard_normal((n, c, length)) * 3 + rng.standard_normal(c)[:, None] * 10
-    return x, rng, draw(_layouts()), draw(_layouts())
+    x = rng.standard_normal(shape) * 3 + rng.standard_normal(shape[1])[:, None] * 10
+    return x, rng, layout or draw(_layouts()), layout or draw(_layouts())
 
 
 @st.composite
-def _batch_norm_train(draw):
-    x, rng, layout, _ = draw(_batch_norm())
+def _batch_norm_train(draw, shape=None, layout=None):
+    x, rng, layout, _ = draw(_batch_norm(shape, layout))
     weight = rng.standard_normal(x.shape[1]) if rng.random() < 0.8 else None
     bias = rng.standard_normal(x.shape[1]) if rng.random() < 0.8 else None
     x = _in_layout(x, layout)
@@ -286,8 +288,8 @@ def _batch_norm_train(draw):
 
 
 @st.composite
-def _batch_norm_backward(draw):
-    x, rng, layout, grad_layout = draw(_batch_norm())
+def _batch_norm_backward(draw, shape=None, layout=None):
+    x, rng, layout, grad_layout = draw(_batch_norm(shape, layout))
     weight = rng.standard_normal(x.shape[1]) if rng.random() < 0.8 else None
     _, mean, _, invstd = kernels.implementations("batch_norm_train")["reference"](x, weight, None, 1e-5)
     x, grad = _in_layout(x, layout), _in_layout(rng.standard_normal(x.shape), grad_layout)

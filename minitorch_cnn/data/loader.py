@@ -27,7 +27,7 @@ def _as_array(value):
 def default_collate(batch, device=None):
     """Stack a list of samples field by field: tensors and arrays gain a leading batch dim,
     ints become an int64 tensor, floats a float64 one (as PyTorch), tuples/lists and dicts
-    are collated per entry."""
+    are collated per entry, onto ``device`` (the default device when None)."""
     if not batch:
         raise ValueError("default_collate: the batch is empty")
     first = batch[0]
@@ -53,7 +53,7 @@ def default_collate(batch, device=None):
         stacked = np.array(batch, dtype=np.float64)
     else:
         raise TypeError(f"default_collate: cannot collate samples of type {type(first).__name__}")
-    dev = backend.as_device(device if device is not None else "cpu", "device")
+    dev = backend.as_device(device, "device")
     return Tensor._wrap(backend.to_device(stacked, dev))
 
 
@@ -61,8 +61,8 @@ class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size``; ``shuffle`` reorders each
     epoch, ``drop_last`` skips a final short batch, ``device`` puts the batches on the CPU
     or a GPU (our addition: PyTorch moves batches in the training loop instead); by
-    default they go to the default device, as tensors made from the samples would in
-    PyTorch under ``set_default_device``."""
+    default they go to the default device at the time of each batch, as tensors made
+    from the samples would in PyTorch under ``set_default_device``."""
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, collate_fn=None,
                  drop_last: bool = False, generator=None, device=None):
@@ -76,7 +76,12 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
         self.generator = generator
-        self.device = backend.as_device(device, "device")
+        self._device = None if device is None else backend.as_device(device, "device")
+
+    @property
+    def device(self):
+        """Where the batches go: ``device=`` if given, else the default device now."""
+        return self._device if self._device is not None else backend.get_default_device()
 
     def __len__(self) -> int:
         count = len(self.dataset) / self.batch_size

@@ -69,6 +69,18 @@ def test_loader_batches_cover_the_dataset_once(n, batch, drop_last, shuffle):
         np.testing.assert_array_equal(host(b[1]), host(b[0]) * 2.0)
 
 
+def test_batches_go_to_the_default_device_of_the_moment_unless_a_device_is_given(standin_cuda):
+    dataset = data.TensorDataset(np.arange(4.0), np.arange(4))
+    follows, pinned = data.DataLoader(dataset, batch_size=2), data.DataLoader(dataset, batch_size=2, device="cpu")
+    mt.set_default_device("cpu")
+    assert [b[0].device.type for b in follows] == ["cpu", "cpu"]
+    mt.set_default_device("cuda")  # after the loader was built: its next batches follow
+    assert [b[0].device.type for b in follows] == ["cuda", "cuda"] and follows.device.type == "cuda"
+    assert [b[0].device.type for b in pinned] == ["cpu", "cpu"]
+    assert data.default_collate([np.zeros(2), np.ones(2)]).device.type == "cuda"
+    np.testing.assert_array_equal(host(next(iter(follows))[0]), [0.0, 1.0])
+
+
 def test_shuffling_follows_the_global_seed_and_changes_each_epoch():
     loader = data.DataLoader(data.TensorDataset(np.arange(20)), batch_size=20, shuffle=True)
     mt.manual_seed(3)

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <ucontext.h>
 #include <vector>
@@ -92,7 +93,11 @@ inline void host_set_indices(unsigned t, long long b, const unsigned* grid, cons
 }
 
 // Runs the grid; returns 1 when a block's threads, run one after another, met a
-// __syncthreads (see host_missed_barrier), else 0.
+// __syncthreads (see host_missed_barrier), 2 when some of a block's threads waited at a
+// barrier that others never reached (they had returned: undefined in CUDA), else 0.
+// Each round runs the fibers in the order opposite to the last one's, so a kernel that
+// reads another thread's write without a barrier between them reads it too early in one
+// round or the next, whichever thread index wrote it.
 template <class Body>
 int host_run_grid(const unsigned* grid, const unsigned* block, int with_fibers, Body body) {
     const unsigned threads = block[0] * block[1] * block[2];
@@ -108,7 +113,7 @@ int host_run_grid(const unsigned* grid, const unsigned* block, int with_fibers, 
     }
     constexpr size_t STACK = 64 * 1024;  // the kernels' frames are a few hundred bytes
     std::vector<HostFiber> fibers(threads);
-    std::vector<char> stacks((size_t)threads * STACK);
+    std::unique_ptr<char[]> stacks(new char[(size_t)threads * STACK]);  // not zero-filled: 16 MiB at 256 threads
     ucontext_t scheduler;
     host_fiber_body = [](void* argument) { (*static_cast<Body*>(argument))(); };
     host_fiber_argument = &body;
@@ -117,23 +122,33 @@ int host_run_grid(const unsigned* grid, const unsigned* block, int with_fibers, 
         for (unsigned t = 0; t < threads; ++t) {
             HostFiber& fiber = fibers[t];
             getcontext(&fiber.context);
-            fiber.context.uc_stack.ss_sp = stacks.data() + (size_t)t * STACK;
+            fiber.context.uc_stack.ss_sp = stacks.get() + (size_t)t * STACK;
             fiber.context.uc_stack.ss_size = STACK;
             fiber.context.uc_link = &scheduler;
             fiber.done = false;
             makecontext(&fiber.context, host_fiber_entry, 0);
         }
-        for (unsigned live = threads; live > 0;) {  // one round: one barrier phase
-            live = 0;
-            for (unsigned t = threads; t-- > 0;) {
+        int uneven = 0;
+        bool descending = true;
+        for (unsigned waiting = threads; waiting > 0; descending = !descending) {  // one round: one barrier phase
+            unsigned finished = 0;
+            waiting = 0;
+            for (unsigned k = 0; k < threads; ++k) {
+                const unsigned t = descending ? threads - 1 - k : k;
                 HostFiber& fiber = fibers[t];
                 if (fiber.done) continue;
                 host_set_indices(t, b, grid, block);
                 host_fiber = &fiber.context;
                 host_fiber_running = &fiber;
                 swapcontext(&scheduler, &fiber.context);
-                live += fiber.done ? 0 : 1;
+                (fiber.done ? finished : waiting) += 1;
             }
+            if (finished > 0 && waiting > 0) uneven = 1;
+        }
+        if (uneven) {
+            host_fiber = nullptr;
+            host_scheduler = nullptr;
+            return 2;
         }
     }
     host_fiber = nullptr;

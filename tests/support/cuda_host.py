@@ -51,15 +51,18 @@ def _launcher(name: str, signature) -> str:
 
 
 _CONTROL_WORDS = {"if", "for", "while", "switch", "return", "sizeof", "defined"}
-_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^;{}()]*>)?\s*\(")
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
 _MACRO = re.compile(r"^[ \t]*#define[ \t]+(\w+)(?:\([^)]*\))?[ \t]*((?:[^\n]*\\\n)*[^\n]*)", re.M)
 
 
 def _function_bodies(code: str) -> dict[str, str]:
-    """{name: body} of every function and function-like macro defined at the top level of
-    ``code`` (comments removed): a name followed by its parameters and a brace."""
+    """{name: body} of every function and macro defined at the top level of ``code``
+    (comments removed): a name followed by its parameters and a brace. The bodies of
+    overloads, and of one name under several ``#if`` branches, are joined."""
     code = re.sub(r"/\*.*?\*/", "", re.sub(r"//[^\n]*", "", code), flags=re.S)
-    bodies = {name: body for name, body in _MACRO.findall(code)}
+    bodies = {}
+    for name, body in _MACRO.findall(code):
+        bodies[name] = bodies.get(name, "") + body
     depth, start = 0, None
     for i, char in enumerate(code):
         if char == "{":
@@ -71,17 +74,19 @@ def _function_bodies(code: str) -> dict[str, str]:
             if depth == 0 and start is not None:
                 head = re.search(r"\b([A-Za-z_]\w*)\s*\([^;{}()]*\)\s*(?:const\s*)?$", code[:start])
                 if head is not None and head.group(1) not in _CONTROL_WORDS:
-                    bodies[head.group(1)] = code[start:i]
+                    bodies[head.group(1)] = bodies.get(head.group(1), "") + code[start:i]
     return bodies
 
 
 def barrier_kernels(code: str) -> set[str]:
     """The kernels of ``code`` that reach ``__syncthreads`` (directly or through the
-    functions and macros they call): they run each CUDA thread as a fiber (cuda_host.h),
-    the rest a block's threads one after another, which is cheaper still. A kernel missed
-    here would meet the barrier without fibers, which the launch reports as an error."""
+    functions and macros whose names they use): they run each CUDA thread as a fiber
+    (cuda_host.h), the rest a block's threads one after another, which is cheaper still.
+    Any use of a name counts, not only a call, so a name shared with a variable costs
+    only speed. A kernel missed here would meet the barrier without fibers, which the
+    launch reports as an error."""
     bodies = _function_bodies(code)
-    calls = {name: set(_CALL.findall(body)) for name, body in bodies.items()}
+    calls = {name: set(_NAME.findall(body)) for name, body in bodies.items()}
     reaching, changed = {"__syncthreads"}, True
     while changed:
         changed = False
@@ -187,6 +192,10 @@ class HostKernel:
         slots = (ctypes.c_void_p * max(len(held), 1))()
         for i, value in enumerate(held):
             slots[i] = ctypes.addressof(value) if isinstance(value, ctypes.c_void_p) else ctypes.cast(value, ctypes.c_void_p).value
-        if self._entry(_dims(grid, "grid"), _dims(block, "block"), slots, int(self.with_fibers)):
+        status = self._entry(_dims(grid, "grid"), _dims(block, "block"), slots, int(self.with_fibers))
+        if status == 1:
             raise RuntimeError(f"kernel {self.name} reached __syncthreads, which barrier_kernels() did not "
                                "find in its source: it ran without the barrier, so its results are wrong")
+        if status == 2:
+            raise RuntimeError(f"kernel {self.name}: some threads of a block waited at __syncthreads while others "
+                               "had returned without reaching it (undefined behaviour in CUDA)")
