@@ -62,6 +62,12 @@ def pytest_configure(config):
         backend.set_default_device("cuda")
 
 
+def pytest_unconfigure(config):
+    launch = getattr(config, "_standin_launch", None)
+    if launch is not None:
+        launch.__exit__(None, None, None)  # the GPU's launch shape again, for whatever runs after pytest
+
+
 def pytest_collection_modifyitems(config, items):
     if not _on_cuda(config):
         return
