@@ -8,6 +8,7 @@ functions below and nothing deeper. Each family keeps its versions side by side:
     pool/       max and average pooling, the plane gather/scatter
     norm/       training-mode batch norm
     special/    erf
+    optim/      the optimizers' in-place updates (SGD, Adam/AdamW, RMSprop, Adagrad)
 
 In each, ``reference.py`` is the spec (array code that runs on NumPy or CuPy), ``cpu.py``
 the Numba version, and ``cuda.py`` is where a CUDA version goes. The registry
@@ -26,7 +27,7 @@ was chosen.
 from __future__ import annotations
 
 from .registry import current_mode, implementations, kind_of, lookup, names, register, use, using
-from . import indexing, special, pool, norm, conv  # noqa: E402,F401  (each family registers its kernels)
+from . import indexing, special, pool, norm, conv, optim  # noqa: E402,F401  (each family registers its kernels)
 from .conv import (  # noqa: E402
     ROUTES as CONV_ROUTES,
     ConvPlan,
@@ -133,3 +134,29 @@ def batch_norm_backward(x, grad, mean, invstd, weight):
 def erf(x):
     """The error function, elementwise."""
     return lookup("erf", x)(x)
+
+
+# ------------------------------------------------------------------------ optimizers
+def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    """One SGD step in place on ``param`` and ``momentum_buffer`` (see ``optim/reference.py``)."""
+    return lookup("sgd_step", param)(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+                                     maximize, first)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
+              decoupled, amsgrad, maximize):
+    """One Adam/AdamW step in place on ``param`` and its moment estimates."""
+    return lookup("adam_step", param)(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
+                                      eps, weight_decay, decoupled, amsgrad, maximize)
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
+                 centered, maximize):
+    """One RMSprop step in place on ``param`` and its averages."""
+    return lookup("rmsprop_step", param)(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                                         weight_decay, momentum, centered, maximize)
+
+
+def adagrad_step(param, grad, total, rate, eps, weight_decay, maximize):
+    """One Adagrad step in place on ``param`` and its sum of squared gradients."""
+    return lookup("adagrad_step", param)(param, grad, total, rate, eps, weight_decay, maximize)

@@ -20,6 +20,7 @@ import minitorch_cnn as mt
 from minitorch_cnn import backend, kernels
 from minitorch_cnn.kernels.conv.taps import tap_tables
 from minitorch_cnn.kernels.conv.winograd import tile_tables
+from minitorch_cnn.kernels.optim.cpu import PARALLEL_FROM
 from tests.ops.test_conv import conv_cases
 
 
@@ -303,6 +304,71 @@ def _erf(draw):
     return Case((np.array(values + [0.0, np.inf, -np.inf, np.nan], dtype=dtype),), rtol=1e-6, atol=1e-7)
 
 
+# ------------------------------------------------------------------------ optimizers
+@st.composite
+def _optimizer_arrays(draw, count):
+    """``count`` arrays of one drawn shape, dtype and layout (C order, channels_last, or a
+    transposed view that no flat pass can take, which the fast kernels hand back to the
+    reference), and the tolerance for the dtype."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shape = tuple(draw(st.lists(st.integers(1, 7), min_size=1, max_size=4)))
+    if draw(st.booleans()):  # large enough for the parallel loops (kernels/optim/cpu.py)
+        shape = (draw(st.integers(PARALLEL_FROM // 64, PARALLEL_FROM // 32)), 64) + shape[2:]
+    layout = draw(st.sampled_from(["c", "channels_last", "transposed"]))
+    rng = _rng(draw(st.integers(0, 2**31)))
+
+    def one(positive=False):
+        a = rng.standard_normal(shape)
+        a = (np.abs(a) + 0.1 if positive else a).astype(dtype)
+        if layout == "channels_last" and a.ndim == 4:
+            return backend.to_channels_last(a)
+        return a.T if layout == "transposed" else a
+
+    tolerance = 1e-6 if dtype == np.float32 else 1e-13
+    return [one(positive=i >= 2) for i in range(count)], tolerance
+
+
+def _options(draw, **choices):
+    return {name: draw(st.sampled_from(values)) for name, values in choices.items()}
+
+
+@st.composite
+def _sgd_step(draw):
+    (param, grad, buffer), tol = draw(_optimizer_arrays(3))
+    o = _options(draw, lr=[0.1, 1e-3], momentum=[0.0, 0.9], dampening=[0.0, 0.25], weight_decay=[0.0, 0.01],
+                 maximize=[False, True], first=[False, True])
+    nesterov = o["momentum"] > 0 and o["dampening"] == 0 and draw(st.booleans())
+    return Case((param, grad, buffer, o["lr"], o["momentum"], o["dampening"], o["weight_decay"], nesterov,
+                 o["maximize"], o["first"]), writes=(0, 2), rtol=tol, atol=tol)
+
+
+@st.composite
+def _adam_step(draw):
+    (param, grad, m, v, v_max), tol = draw(_optimizer_arrays(5))
+    o = _options(draw, step=[1, 2, 30], lr=[1e-2, 1e-3], beta1=[0.9, 0.5], beta2=[0.999, 0.9], eps=[1e-8, 1e-3],
+                 weight_decay=[0.0, 0.1], decoupled=[False, True], amsgrad=[False, True], maximize=[False, True])
+    return Case((param, grad, m, v, v_max, o["step"], o["lr"], o["beta1"], o["beta2"], o["eps"], o["weight_decay"],
+                 o["decoupled"], o["amsgrad"], o["maximize"]), writes=(0, 2, 3, 4), rtol=tol, atol=tol)
+
+
+@st.composite
+def _rmsprop_step(draw):
+    (param, grad, square, mean, buffer), tol = draw(_optimizer_arrays(5))
+    square += mean * mean  # s ≥ a², as running averages of g² and g keep it, so √(s - a²) stays real
+    o = _options(draw, lr=[1e-2, 1e-3], alpha=[0.99, 0.5], eps=[1e-8, 1e-3], weight_decay=[0.0, 0.1],
+                 momentum=[0.0, 0.9], centered=[False, True], maximize=[False, True])
+    return Case((param, grad, square, mean, buffer, o["lr"], o["alpha"], o["eps"], o["weight_decay"], o["momentum"],
+                 o["centered"], o["maximize"]), writes=(0, 2, 3, 4), rtol=tol, atol=tol)
+
+
+@st.composite
+def _adagrad_step(draw):
+    (param, grad, total), tol = draw(_optimizer_arrays(3))
+    o = _options(draw, rate=[1e-2, 0.5], eps=[1e-10, 1e-3], weight_decay=[0.0, 0.1], maximize=[False, True])
+    return Case((param, grad, total, o["rate"], o["eps"], o["weight_decay"], o["maximize"]), writes=(0, 2),
+                rtol=tol, atol=tol)
+
+
 CASES = {
     "im2col": _im2col, "col2im": _col2im, "im2col_taps": _im2col_taps, "col2im_taps_add": _col2im_taps_add,
     "direct_forward": _direct_forward, "direct_input_grad": _direct_input_grad,
@@ -315,6 +381,7 @@ CASES = {
     "scatter_add_planes": _scatter_add_planes, "gather_planes": _gather_planes,
     "batch_norm_train": _batch_norm_train, "batch_norm_backward": _batch_norm_backward,
     "erf": _erf,
+    "sgd_step": _sgd_step, "adam_step": _adam_step, "rmsprop_step": _rmsprop_step, "adagrad_step": _adagrad_step,
 }
 FAST = [name for name in kernels.names() if len(kernels.implementations(name)) > 1]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import sys
 
+from .. import backend
 from .anomaly import check_gradient, is_anomaly_enabled
 from .function import AccumulateGrad
 from .grad_mode import set_grad_enabled
@@ -128,6 +129,27 @@ def _held_only_by_engine(grad, engine_references):
     return base is None or (getattr(base, "base", None) is None and sys.getrefcount(base) <= 3)
 
 
+def _dense(array) -> bool:
+    """True when ``array`` covers its memory exactly once in some order of its axes (C
+    order, channels_last, a transpose of either): the layouts a gradient can copy."""
+    order = sorted(range(array.ndim), key=lambda axis: -array.strides[axis])
+    return array.transpose(order).flags.c_contiguous
+
+
+def _same_layout(a, b) -> bool:
+    """Equal strides along every axis longer than one (a length-1 axis's stride is arbitrary)."""
+    return all(sa == sb for sa, sb, n in zip(a.strides, b.strides, a.shape) if n > 1)
+
+
+def _in_layout_of(leaf_array, grad_array):
+    """A fresh copy of ``grad_array`` laid out as ``leaf_array``: PyTorch's gradient layout
+    contract (a dense parameter's ``.grad`` has the parameter's strides), so that the
+    optimizers' fused passes read parameter, gradient and state in one order."""
+    out = backend.xp_of(leaf_array).empty_like(leaf_array, dtype=grad_array.dtype)
+    out[...] = grad_array
+    return out
+
+
 def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
     """Add ``grad`` into ``leaf.grad``. ``engine_references`` counts the references to
     ``grad`` the caller's frames hold (this function's parameter included); when given, a
@@ -137,6 +159,9 @@ def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     elif leaf.grad is None:
+        if not _same_layout(leaf.data, grad.data) and _dense(leaf.data):
+            leaf.grad = Tensor._wrap(_in_layout_of(leaf.data, grad.data))
+            return
         if engine_references is not None and _held_only_by_engine(grad, engine_references + 1):
             leaf.grad = Tensor._wrap(grad.data)
             return

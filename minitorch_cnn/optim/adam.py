@@ -5,13 +5,14 @@
     m ← β₁·m + (1-β₁)·g,   v ← β₂·v + (1-β₂)·g²
     v̂ ← max(v̂, v) (AMSGrad) or v
     w ← w - lr/(1-β₁ᵗ) · m / (√v̂/√(1-β₂ᵗ) + ε)
+
+The arithmetic is the ``adam_step`` kernel's (``kernels/optim``); these classes check the
+options and keep the moment estimates and the step count.
 """
 
 from __future__ import annotations
 
-import math
-
-from ..backend import xp_of
+from .. import kernels
 from .optimizer import Optimizer, state_array
 
 
@@ -31,29 +32,14 @@ class Adam(Optimizer):
                                       maximize=maximize))
 
     def _update(self, group, param, grad, state):
-        g = -grad if group["maximize"] else grad
-        lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if decay:
-            if self._decoupled:
-                param.data *= 1 - lr * decay
-            else:
-                g = g + decay * param.data
         state["step"] = state.get("step", 0) + 1
-        step = state["step"]
-        m = state_array(state, "exp_avg", param.data)
-        v = state_array(state, "exp_avg_sq", param.data)
-        m *= beta1
-        m += (1 - beta1) * g
-        v *= beta2
-        v += (1 - beta2) * g * g
-        if group["amsgrad"]:
-            v_max = state_array(state, "max_exp_avg_sq", param.data)
-            xp_of(v).maximum(v_max, v, out=v_max)
-            v = v_max
-        correction1 = 1 - beta1 ** step
-        correction2 = 1 - beta2 ** step
-        denom = xp_of(v).sqrt(v) / math.sqrt(correction2) + eps
-        param.data -= (lr / correction1) * (m / denom)
+        beta1, beta2 = group["betas"]
+        exp_avg = state_array(state, "exp_avg", param.data)
+        exp_avg_sq = state_array(state, "exp_avg_sq", param.data)
+        max_exp_avg_sq = state_array(state, "max_exp_avg_sq", param.data) if group["amsgrad"] else None
+        kernels.adam_step(param.data, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, state["step"], group["lr"], beta1,
+                          beta2, group["eps"], group["weight_decay"], self._decoupled, group["amsgrad"],
+                          group["maximize"])
 
 
 class AdamW(Adam):

@@ -3,12 +3,14 @@
 RMSprop:  s ← α·s + (1-α)·g²;  centred: a ← α·a + (1-α)·g, d = √(s - a²) + ε, else
           d = √s + ε;  with momentum μ: b ← μ·b + g/d, w ← w - lr·b; else w ← w - lr·g/d.
 Adagrad:  lr_t = lr / (1 + (t-1)·lr_decay);  s ← s + g²;  w ← w - lr_t·g/(√s + ε).
-Both add the L2 term λ·w to g first.
+Both add the L2 term λ·w to g first. The arithmetic is the ``rmsprop_step`` and
+``adagrad_step`` kernels' (``kernels/optim``); the classes check the options and keep the
+state.
 """
 
 from __future__ import annotations
 
-from ..backend import xp_of
+from .. import kernels
 from .optimizer import Optimizer, state_array
 
 
@@ -22,29 +24,12 @@ class RMSprop(Optimizer):
                                       centered=centered, maximize=maximize))
 
     def _update(self, group, param, grad, state):
-        xp = xp_of(grad)
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * param.data
-        alpha = group["alpha"]
         state["step"] = state.get("step", 0) + 1
         square = state_array(state, "square_avg", param.data)
-        square *= alpha
-        square += (1 - alpha) * g * g
-        if group["centered"]:
-            mean = state_array(state, "grad_avg", param.data)
-            mean *= alpha
-            mean += (1 - alpha) * g
-            denom = xp.sqrt(square - mean * mean) + group["eps"]
-        else:
-            denom = xp.sqrt(square) + group["eps"]
-        if group["momentum"] > 0:
-            buf = state_array(state, "momentum_buffer", param.data)
-            buf *= group["momentum"]
-            buf += g / denom
-            param.data -= group["lr"] * buf
-        else:
-            param.data -= group["lr"] * (g / denom)
+        mean = state_array(state, "grad_avg", param.data) if group["centered"] else None
+        buffer = state_array(state, "momentum_buffer", param.data) if group["momentum"] > 0 else None
+        kernels.rmsprop_step(param.data, grad, square, mean, buffer, group["lr"], group["alpha"], group["eps"],
+                             group["weight_decay"], group["momentum"], group["centered"], group["maximize"])
 
 
 class Adagrad(Optimizer):
@@ -58,14 +43,9 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
 
     def _update(self, group, param, grad, state):
-        xp = xp_of(grad)
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * param.data
         if "sum" not in state:
             state_array(state, "sum", param.data)[...] = group["initial_accumulator_value"]
         state["step"] = state.get("step", 0) + 1
-        total = state["sum"].data
-        total += g * g
         rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        param.data -= rate * (g / (xp.sqrt(total) + group["eps"]))
+        kernels.adagrad_step(param.data, grad, state["sum"].data, rate, group["eps"], group["weight_decay"],
+                             group["maximize"])

@@ -4,10 +4,14 @@
     b ← g (first step), then b ← μ·b + (1 - dampening)·g
     g ← g + μ·b (Nesterov) or g ← b
     w ← w - lr·g
+
+The arithmetic is the ``sgd_step`` kernel's (``kernels/optim``: one fused pass per
+parameter on the CPU); this class checks the options and keeps the momentum buffers.
 """
 
 from __future__ import annotations
 
+from .. import kernels
 from .optimizer import Optimizer, state_array
 
 
@@ -24,17 +28,8 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def _update(self, group, param, grad, state):
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * param.data
         momentum = group["momentum"]
-        if momentum:
-            first = "momentum_buffer" not in state
-            buf = state_array(state, "momentum_buffer", param.data)
-            if first:
-                buf[...] = g
-            else:
-                buf *= momentum
-                buf += (1 - group["dampening"]) * g
-            g = g + momentum * buf if group["nesterov"] else buf
-        param.data -= group["lr"] * g
+        first = momentum and "momentum_buffer" not in state
+        buffer = state_array(state, "momentum_buffer", param.data) if momentum else None
+        kernels.sgd_step(param.data, grad, buffer, group["lr"], momentum, group["dampening"], group["weight_decay"],
+                         group["nesterov"], group["maximize"], first)

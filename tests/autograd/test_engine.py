@@ -339,3 +339,18 @@ def test_a_broadcast_gradient_is_never_stolen_as_grad():
         # NumPy marks a broadcast view read-only; CuPy has no such flag (its arrays are all writable)
         assert x.grad.device.type != "cpu" or x.grad.data.flags.writeable
         x.grad.zero_()  # a writable gradient, as optimizers need
+
+
+def test_a_dense_leaf_gets_its_gradient_in_its_own_layout():
+    """PyTorch's gradient layout contract: a gradient computed in another order (here the
+    transpose of a C-order product) is copied into the leaf's strides; values unchanged."""
+    w = mt.tensor(np.random.default_rng(0).standard_normal((3, 5)), requires_grad=True)
+    c = np.random.default_rng(1).standard_normal((5, 3))
+    (w.t() * mt.tensor(c)).sum().backward()  # the transpose's backward hands w a transposed (5, 3) product
+    assert w.grad.data.strides == w.data.strides
+    np.testing.assert_array_equal(host(w.grad), c.T)
+    channels_last = mt.tensor(np.random.default_rng(2).standard_normal((2, 3, 4, 5))).contiguous(
+        memory_format=mt.channels_last).requires_grad_()
+    (channels_last * 2).contiguous().sum().backward()
+    assert channels_last.grad.data.strides == channels_last.data.strides
+    np.testing.assert_allclose(host(channels_last.grad), np.full((2, 3, 4, 5), 2.0))
