@@ -8,6 +8,7 @@ functions below and nothing deeper. Each family keeps its versions side by side:
     pool/       max and average pooling, the plane gather/scatter
     norm/       training-mode batch norm
     special/    erf
+    elementwise/  where (the activations' backward mask)
     optim/      the optimizers' in-place updates (SGD, Adam/AdamW, RMSprop, Adagrad)
 
 In each, ``reference.py`` is the spec (array code that runs on NumPy or CuPy), ``cpu.py``
@@ -27,7 +28,7 @@ was chosen.
 from __future__ import annotations
 
 from .registry import current_mode, implementations, kind_of, lookup, names, register, use, using
-from . import indexing, special, pool, norm, conv, optim  # noqa: E402,F401  (each family registers its kernels)
+from . import indexing, special, pool, norm, conv, optim, elementwise  # noqa: E402,F401  (each family registers its kernels)
 from .conv import (  # noqa: E402
     ROUTES as CONV_ROUTES,
     ConvPlan,
@@ -134,6 +135,12 @@ def batch_norm_backward(x, grad, mean, invstd, weight):
 def erf(x):
     """The error function, elementwise."""
     return lookup("erf", x)(x)
+
+
+# ----------------------------------------------------------------------- elementwise
+def where(condition, a, b):
+    """``condition ? a : b`` elementwise over arrays (a 0-d array stands for a scalar)."""
+    return lookup("where", b if a.ndim == 0 else a)(condition, a, b)
 
 
 # ------------------------------------------------------------------------ optimizers

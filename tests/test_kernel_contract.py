@@ -304,6 +304,27 @@ def _erf(draw):
     return Case((np.array(values + [0.0, np.inf, -np.inf, np.nan], dtype=dtype),), rtol=1e-6, atol=1e-7)
 
 
+# ----------------------------------------------------------------------- elementwise
+@st.composite
+def _where(draw):
+    """A mask and values of one shape and layout against a 0-d fill (the fast case), or
+    against a broadcast operand or in another layout (handed to the reference)."""
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int64]))
+    shape = tuple(draw(st.lists(st.integers(1, 6), min_size=0, max_size=4)))
+    rng = _rng(draw(st.integers(0, 2**31)))
+    values = (rng.standard_normal(shape) * 10).astype(dtype)
+    values = backend.to_channels_last(values) if len(shape) == 4 and draw(st.booleans()) else values
+    condition = np.asarray(rng.random(shape) < 0.5)
+    if len(shape) == 4 and draw(st.booleans()):
+        condition = backend.to_channels_last(condition)
+    other = draw(st.sampled_from(["scalar", "broadcast"]))
+    fill = np.asarray(dtype(3) if other == "scalar" else rng.standard_normal(shape[-1:]).astype(dtype), dtype=dtype)
+    if dtype == np.float64 and draw(st.booleans()) and values.size:
+        values.reshape(-1)[0] = np.nan  # a masked-out NaN gradient gives the fill, not NaN
+    args = (condition, values, fill) if draw(st.booleans()) else (condition, fill, values)
+    return Case(args, rtol=0, atol=0, channels_last=None)
+
+
 # ------------------------------------------------------------------------ optimizers
 @st.composite
 def _optimizer_arrays(draw, count):
@@ -381,6 +402,7 @@ CASES = {
     "scatter_add_planes": _scatter_add_planes, "gather_planes": _gather_planes,
     "batch_norm_train": _batch_norm_train, "batch_norm_backward": _batch_norm_backward,
     "erf": _erf,
+    "where": _where,
     "sgd_step": _sgd_step, "adam_step": _adam_step, "rmsprop_step": _rmsprop_step, "adagrad_step": _adagrad_step,
 }
 FAST = [name for name in kernels.names() if len(kernels.implementations(name)) > 1]

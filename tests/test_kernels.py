@@ -46,3 +46,16 @@ def test_registry_errors():
 def test_kernels_package_lives_inside_minitorch_cnn():
     assert mt.kernels.__name__ == "minitorch_cnn.kernels"
     assert "reference" in kernels.implementations("index_add")
+
+
+@pytest.mark.cpu_only("the Numba where's memory layout")
+def test_the_cpu_where_keeps_the_gradients_layout():
+    """ReLU's backward on a channels_last gradient stays channels_last (NumPy's where gives
+    C order, which the next convolution's backward would have to transpose back)."""
+    from minitorch_cnn import backend
+
+    grad = backend.to_channels_last(np.random.default_rng(0).standard_normal((2, 3, 4, 5)))
+    mask = backend.to_channels_last(np.random.default_rng(1).random((2, 3, 4, 5)) < 0.5)
+    out = kernels.implementations("where")["cpu"](mask, grad, np.asarray(0.0))
+    assert out.strides == grad.strides
+    np.testing.assert_array_equal(out, np.where(mask, grad, 0.0))

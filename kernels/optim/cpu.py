@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .. import flat
 from .._numba import PARALLEL, SERIAL
 from . import reference
 
@@ -34,18 +35,11 @@ PARALLEL_FROM = 1 << 16  # elements; measured in docs/performance.md ("optimizer
 
 
 def flat_views(*arrays):
-    """1-D views of ``arrays`` walking each in its memory order, or None when they do not
-    share one dense layout and one dtype (float32 or float64)."""
-    first = arrays[0]
-    if first.dtype not in (np.float32, np.float64):
+    """``kernels.flat.flat_views`` for the dtypes these kernels take (float32, float64, one
+    for all), else None."""
+    if arrays[0].dtype not in (np.float32, np.float64) or any(a.dtype != arrays[0].dtype for a in arrays):
         return None
-    if any(a.shape != first.shape or a.dtype != first.dtype or a.strides != first.strides for a in arrays):
-        return None
-    order = sorted(range(first.ndim), key=lambda axis: -first.strides[axis])
-    views = [a.transpose(order) for a in arrays]
-    if not views[0].flags.c_contiguous:
-        return None
-    return [v.reshape(-1) for v in views]
+    return flat.flat_views(*arrays)
 
 
 @njit(**ELEMENT)

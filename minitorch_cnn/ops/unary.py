@@ -8,7 +8,7 @@ sigmoid) and are written with Tensor ops so they can be differentiated again.
 
 from __future__ import annotations
 
-from .. import backend
+from .. import backend, kernels
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .common import as_array, as_operand, broadcast_shapes, constant, first_tensor, result_type
@@ -126,7 +126,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b, dtype, xp):
         ctx.condition = condition
-        return xp.where(condition, as_array(a, dtype, xp), as_array(b, dtype, xp))
+        return kernels.where(condition, as_array(a, dtype, xp), as_array(b, dtype, xp))
 
     @staticmethod
     def backward(ctx, grad):
