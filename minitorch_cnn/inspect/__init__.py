@@ -1,9 +1,11 @@
 """Tools for studying a model layer by layer: ``summary`` (the per-layer table of output
 shapes, parameters, multiply-accumulates and activation memory) and
-``activation_statistics`` (activation mean/std/zeros and gradient norms per layer)."""
+``activation_statistics`` (activation mean/std/zeros and gradient norms per layer), and
+``profile`` (the time a block spends per op, per kernel and in the optimizer)."""
 
 from .activations import INIT_SCHEMES, LayerStats, activation_statistics, reinitialize_
+from .profile import Profile, profile
 from .summary import LayerRow, ModelSummary, count_macs, parse_input_size, summary
 
 __all__ = ["LayerRow", "ModelSummary", "count_macs", "parse_input_size", "summary", "LayerStats",
-           "activation_statistics", "reinitialize_", "INIT_SCHEMES"]
+           "activation_statistics", "reinitialize_", "INIT_SCHEMES", "Profile", "profile"]
