@@ -16,7 +16,7 @@ import sys
 
 from .. import backend
 from .anomaly import check_gradient, is_anomaly_enabled
-from .function import AccumulateGrad
+from .function import AccumulateGrad, _tensor_class
 from .grad_mode import set_grad_enabled
 
 
@@ -28,7 +28,7 @@ def _as_tuple(x):
 
 def _root_edges(outputs, grad_outputs, create_graph):
     from ..creation import ones_like
-    from ..tensor import Tensor
+    Tensor = _tensor_class()
 
     if grad_outputs and len(grad_outputs) != len(outputs):
         raise ValueError(f"grad_outputs: expected {len(outputs)} gradients (one per output), got {len(grad_outputs)}")
@@ -154,7 +154,7 @@ def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
     """Add ``grad`` into ``leaf.grad``. ``engine_references`` counts the references to
     ``grad`` the caller's frames hold (this function's parameter included); when given, a
     first gradient nothing else holds becomes ``.grad`` without the copy."""
-    from ..tensor import Tensor
+    Tensor = _tensor_class()
 
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
@@ -175,7 +175,7 @@ def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
 
 def _targets(inputs):
     """{node: {output_nr: [positions in inputs]}} for the tensors ``autograd.grad`` asks about."""
-    from ..tensor import Tensor
+    Tensor = _tensor_class()
 
     targets = {}
     for position, t in enumerate(inputs):

@@ -26,6 +26,20 @@ from .. import backend
 from .anomaly import creation_stack, is_anomaly_enabled
 from .grad_mode import is_grad_enabled, no_grad
 
+
+_TENSOR = []
+
+
+def _tensor_class():
+    """``minitorch_cnn.tensor.Tensor``, imported on first use (tensor.py imports this
+    module) and then kept: an import statement in a function costs about a microsecond a
+    call, and the hot paths here run several per op."""
+    if not _TENSOR:
+        from ..tensor import Tensor
+
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
+
 _sequence = itertools.count()
 
 
@@ -68,7 +82,7 @@ class Context:
     def saved_tensors(self) -> tuple:
         """The saved values as Tensors; raises if the graph was freed or a saved tensor was
         modified in place after it was saved."""
-        from ..tensor import Tensor
+        Tensor = _tensor_class()
 
         if self._released:
             raise RuntimeError(
@@ -104,7 +118,7 @@ class Context:
 
         Outputs are matched against ``raw_outputs``, what forward returned: for 0-d inputs
         NumPy returns scalars, which the output tensor holds re-wrapped as 0-d arrays."""
-        from ..tensor import Tensor
+        Tensor = _tensor_class()
 
         slots = []
         for item in self._to_save:
@@ -198,7 +212,7 @@ class Node:
         return [self._validate(i, g) for i, g in enumerate(results)]
 
     def _validate(self, index, grad):
-        from ..tensor import Tensor
+        Tensor = _tensor_class()
 
         if self.next_edges[index] is None or grad is None:
             return None
@@ -281,7 +295,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
+        Tensor = _tensor_class()
 
         inputs = [a for a in args if isinstance(a, Tensor)]
         _check_same_device(cls, args)
@@ -322,7 +336,7 @@ class Function:
 
 
 def _check_same_device(cls, args) -> None:
-    from ..tensor import Tensor
+    Tensor = _tensor_class()
 
     first = None
     for position, a in enumerate(args):
@@ -368,7 +382,7 @@ def once_differentiable(backward):
 
     @functools.wraps(backward)
     def wrapper(ctx, *grad_outputs):
-        from ..tensor import Tensor
+        Tensor = _tensor_class()
 
         raw = [None if g is None else g.data for g in grad_outputs]
         with no_grad():

@@ -69,6 +69,15 @@ def result_type(*operands) -> np.dtype:
     """PyTorch's promotion: the highest category (bool < int < float) wins; within it,
     dimensioned tensors outrank 0-d tensors, which outrank Python scalars; a Python scalar
     that decides the result gives the default dtype of its category (float32 / int64)."""
+    if len(operands) == 2:  # the common cases first: they cost 9 µs a call through the rules below
+        a, b = operands
+        if isinstance(b, Tensor) and not isinstance(a, Tensor):
+            a, b = b, a
+        if isinstance(a, Tensor):
+            if isinstance(b, Tensor) and a.dtype == b.dtype:
+                return a.dtype
+            if a.dtype.kind == "f" and isinstance(b, (int, float)):  # a float tensor and a Python number
+                return a.dtype
     entries = []
     for x in operands:
         if isinstance(x, Tensor):
