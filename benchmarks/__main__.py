@@ -1,6 +1,7 @@
-"""``python -m benchmarks conv|layers|models|separable|layout [--repeats N] [--only SUBSTRING] [--no-reference]
+"""``python -m benchmarks conv|layers|models|optimizers|engine|separable|layout [--repeats N] [--only SUBSTRING] [--no-reference]
 [--no-torch] [--out DIR]``; conv, layers and models also take ``--device cpu|cuda``, ``--cuda-standin`` and
-``--quick``. ``python -m benchmarks against REV SUITE [--rounds N] [--repeats N] [--only SUBSTRING]``, and
+``--quick``; models also ``--profile`` (where one of our training steps spends its time) and
+``--openblas-default`` (a second run with the OpenBLAS variables unset). ``python -m benchmarks against REV SUITE [--rounds N] [--repeats N] [--only SUBSTRING]``, and
 ``python -m benchmarks plot [--results DIR] [--output PNG]``.
 
 A cuda run writes ``<suite>-cuda.json`` beside the CPU run's ``<suite>.json``. A subset of
@@ -26,7 +27,9 @@ SUITES = {"conv": "convolution kernels vs reference vs PyTorch",
           "layers": "pooling and batch-norm kernels (NCHW and channels_last) vs reference vs PyTorch",
           "separable": "standard vs depthwise separable convolution, ours and PyTorch's",
           "layout": "whole networks' training steps in NCHW and in channels_last",
-          "models": "whole-model training steps and evaluation in images/s, ours vs PyTorch, CPU and GPU"}
+          "models": "whole-model training steps and evaluation in images/s, ours vs PyTorch, CPU and GPU",
+          "optimizers": "one optimizer step over a model's parameters: fused kernels vs reference vs PyTorch",
+          "engine": "the autograd engine's cost per op on graphs of tiny ops, ours vs PyTorch"}
 DEVICE_SUITES = ("conv", "layers", "models")
 
 
@@ -73,6 +76,16 @@ def main(argv=None) -> int:
         suite_parser.add_argument("--out", default=results)
         if name in DEVICE_SUITES:
             _device_options(suite_parser)
+        if name in ("optimizers", "engine"):
+            suite_parser.add_argument("--quick", action="store_true", help="one small case (a dry run)")
+        if name == "models":
+            suite_parser.add_argument("--profile", action="store_true",
+                                      help="print where one of our training steps spends its time, per op and "
+                                           "per kernel, instead of timing against PyTorch")
+            suite_parser.add_argument("--openblas-default", action="store_true",
+                                      help="where OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, run the suite a "
+                                           "second time with both unset (that run only), into "
+                                           "OUT/openblas-default/")
     plot = sub.add_parser("plot", help="draw the GPU-vs-CPU comparison from the results JSON (matplotlib)")
     plot.add_argument("--results", default=results, help="the folder holding <suite>.json and <suite>-cuda.json")
     plot.add_argument("--output", default=None, help="default: docs/images/performance-gpu-vs-cpu.png")
@@ -118,6 +131,9 @@ def main(argv=None) -> int:
     quick = getattr(args, "quick", False)
     everything = suite.QUICK if quick else suite.SHAPES if hasattr(suite, "SHAPES") else suite.CASES
     shapes = [s for s in everything if args.only is None or args.only in s.name]
+    if getattr(args, "profile", False):
+        print(suite.profile(shapes))
+        return 0
     # the conv suite's CPU run without the reference kernels took 90 s at 9 rounds here; a
     # cuda run keeps two of its three CPU implementations and adds the GPU's, and
     # tools/gpu_check.py gives each suite a minute: cuda runs default to 5 rounds
@@ -133,7 +149,44 @@ def main(argv=None) -> int:
     subset = args.only is not None or quick
     partial = subset and os.path.realpath(args.out) == os.path.realpath(results)
     print(f"\nJSON: {suite.save(rows, config, args.out, partial=partial)}")
+    if getattr(args, "openblas_default", False):
+        return _openblas_default_run(argv if argv is not None else sys.argv[1:], args.out)
     return 0
+
+
+OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def _without(argv, flag, option):
+    """``argv`` less ``flag`` and ``option`` with its value (``--out DIR`` or ``--out=DIR``)."""
+    kept, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == option:
+            skip = True
+        elif a != flag and not a.startswith(option + "="):
+            kept.append(a)
+    return kept
+
+
+def _openblas_default_run(argv, out) -> int:
+    """The same suite again in a child process whose environment lacks both OpenBLAS
+    variables (OpenBLAS reads them when it loads, so only a new process can drop them);
+    this process's environment, and so every test and CI run, keeps them."""
+    import subprocess
+
+    set_here = [name for name in OPENBLAS_VARIABLES if name in os.environ]
+    if not set_here:
+        print("\n--openblas-default: neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE is set: the run above already "
+              "used OpenBLAS's own choice of kernel")
+        return 0
+    environment = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARIABLES}
+    child = _without(argv, "--openblas-default", "--out") + ["--out", os.path.join(out, "openblas-default")]
+    print(f"\n--openblas-default: again with {' and '.join(set_here)} unset for this run only")
+    done = subprocess.run([sys.executable, "-m", "benchmarks", *child], env=environment,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return done.returncode
 
 
 def _report(suite, rows, config, device) -> None:
