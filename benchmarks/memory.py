@@ -4,13 +4,20 @@
 one model's step from another's in a run that times several side by side. Instead a
 thread reads the resident set size from ``/proc/self/statm`` every half millisecond while
 the call runs, and the peak over the size just before the call is the call's footprint:
-its activations, gradients and temporaries, whichever library allocated them (NumPy's
-and PyTorch's allocators both return large blocks to the system when they are freed, so a
-freed temporary is not counted twice). Linux only; elsewhere ``peak_rss_mb`` is None.
+its activations, gradients and temporaries, whichever library allocated them (both
+allocate through the C library's malloc).
+
+glibc keeps freed memory for reuse (its threshold for returning large blocks to the
+system rises after the first frees), so after a few steps the process already holds a
+step's worth and the sampled peak read 0 MB for most models. ``malloc_trim(0)`` before
+the call hands the free memory back first, so that the call's allocations show again.
+Linux only; elsewhere ``peak_rss_mb`` is None.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import threading
 import time
@@ -26,9 +33,19 @@ def _rss_bytes() -> int | None:
         return None
 
 
+def _trim() -> None:
+    """Return the C library's free memory to the system (glibc's ``malloc_trim``), if it can."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def peak_rss_mb(run, interval: float = 5e-4) -> float | None:
     """MB (10^6 bytes) of resident memory above the level before ``run()``, at its peak
     while ``run()`` ran; None where the resident size cannot be read."""
+    _trim()
     before = _rss_bytes()
     if before is None:
         return None

@@ -77,17 +77,20 @@ class Linear(Function):
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
         xp = backend.xp_of(x)
-        out = xp.matmul(x, w.T)
+        # leading dims folded into one GEMM: NumPy's matmul on a (64, 65, 192) input runs 64
+        # small GEMMs of 65 rows (the ViT's layers spent 332 ms a step there)
+        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        out = xp.matmul(rows, w.T)
         if b is not None:
             out += b
-        return out
+        return out.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else out
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         rows = grad.reshape(-1, w.shape[0])
-        grad_x = grad @ w if needs[0] else None
+        grad_x = (rows @ w).reshape(x.shape) if needs[0] else None
         grad_w = rows.t() @ x.reshape(-1, w.shape[1]) if needs[1] else None
         grad_b = rows.sum(0) if len(needs) > 2 and needs[2] else None
         return grad_x, grad_w, grad_b
