@@ -7,7 +7,7 @@ functions below and nothing deeper. Each family keeps its versions side by side:
     conv/       the convolution plan, its routes, im2col/col2im, direct and Winograd kernels
     pool/       max and average pooling, the plane gather/scatter
     norm/       training-mode batch norm
-    special/    erf
+    special/    erf, gelu and its backward
     elementwise/  where (the activations' backward mask)
     optim/      the optimizers' in-place updates (SGD, Adam/AdamW, RMSprop, Adagrad)
 
@@ -135,6 +135,16 @@ def batch_norm_backward(x, grad, mean, invstd, weight):
 def erf(x):
     """The error function, elementwise."""
     return lookup("erf", x)(x)
+
+
+def gelu(x, approximate):
+    """GELU of ``x``: exact (``approximate="none"``) or the tanh form."""
+    return lookup("gelu", x)(x, approximate)
+
+
+def gelu_backward(x, grad, approximate):
+    """``grad`` times GELU's derivative at ``x``."""
+    return lookup("gelu_backward", x)(x, grad, approximate)
 
 
 # ----------------------------------------------------------------------- elementwise

@@ -307,6 +307,34 @@ def _erf(draw):
     return Case((x,), rtol=1e-6, atol=1e-7)
 
 
+@st.composite
+def _gelu_input(draw):
+    """x (small, or a million values and more for the parallel pass, channels_last or C
+    order) with its extremes, the approximation, and the dtype's tolerance."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = _rng(draw(st.integers(0, 2**31)))
+    shape = (4, 8, 128, 256) if draw(st.booleans()) else (2, 3, 4, 5)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    x.reshape(-1)[:4] = [0.0, 12.0, -12.0, 40.0]
+    x = backend.to_channels_last(x) if draw(st.booleans()) else x
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    return x, draw(st.sampled_from(["none", "tanh"])), rng, tolerance
+
+
+@st.composite
+def _gelu(draw):
+    x, approximate, _, tol = draw(_gelu_input())
+    return Case((x, approximate), rtol=tol, atol=tol)
+
+
+@st.composite
+def _gelu_backward(draw):
+    x, approximate, rng, tol = draw(_gelu_input())
+    grad = np.empty_like(x)
+    grad[...] = rng.standard_normal(x.shape)
+    return Case((x, grad, approximate), rtol=tol, atol=tol)
+
+
 # ----------------------------------------------------------------------- elementwise
 @st.composite
 def _where(draw):
@@ -405,7 +433,7 @@ CASES = {
     "scatter_add_planes": _scatter_add_planes, "gather_planes": _gather_planes,
     "batch_norm_train": _batch_norm_train, "batch_norm_backward": _batch_norm_backward,
     "erf": _erf,
-    "where": _where,
+    "gelu": _gelu, "gelu_backward": _gelu_backward, "where": _where,
     "sgd_step": _sgd_step, "adam_step": _adam_step, "rmsprop_step": _rmsprop_step, "adagrad_step": _adagrad_step,
 }
 FAST = [name for name in kernels.names() if len(kernels.implementations(name)) > 1]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 # the public kernel functions of minitorch_cnn.kernels that the ops call
 KERNELS = ("index_add", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_backward", "max_pool2d",
            "avg_pool2d", "avg_pool2d_backward", "gather_planes", "scatter_add_planes", "batch_norm_train",
-           "batch_norm_backward", "erf", "where", "sgd_step", "adam_step", "rmsprop_step", "adagrad_step")
+           "batch_norm_backward", "erf", "gelu", "gelu_backward", "where", "sgd_step", "adam_step", "rmsprop_step", "adagrad_step")
 CONV_KERNELS = ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_backward")
 
 

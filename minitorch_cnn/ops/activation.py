@@ -1,8 +1,8 @@
 """Activation functions, as ``torch.nn.functional``: relu, relu6/hardtanh, leaky_relu,
 prelu, elu, selu, gelu (exact and tanh), silu, hardswish, hardsigmoid, softplus, erf.
 
-ReLU, hardtanh, softplus and erf are their own ``Function`` (they are hot, or need a
-stable formula that composition would lose); the rest are compositions of differentiable
+ReLU, hardtanh, softplus, erf and GELU are their own ``Function`` (they are hot, or need
+a stable formula that composition would lose); the rest are compositions of differentiable
 ops, so their first and higher derivatives come from the pieces. Each is stable for large
 |x|: exponentials only ever see non-positive arguments.
 """
@@ -81,6 +81,54 @@ class Erf(Function):
         return grad * (2 / math.sqrt(math.pi)) * exp(-(a * a))
 
 
+class Gelu(Function):
+    """GELU as one kernel pass; its backward is ``GeluBackward``, one more (the composition
+    made eight temporaries of the input's size, forward and backward)."""
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        return kernels.gelu(a, approximate)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return GeluBackward.apply(a, grad, ctx.approximate), None
+
+
+class GeluBackward(Function):
+    """grad·gelu'(x), differentiable in both (for double backward): d/dgrad is this op
+    again, d/dx is grad·gelu''(x), composed of differentiable ops."""
+
+    @staticmethod
+    def forward(ctx, a, grad, approximate):
+        ctx.save_for_backward(a, grad)
+        ctx.approximate = approximate
+        return kernels.gelu_backward(a, grad, approximate)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        a, grad = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_a = upstream * grad * _gelu_second_derivative(a, ctx.approximate) if needs[0] else None
+        grad_grad = GeluBackward.apply(a, upstream, ctx.approximate) if needs[1] else None
+        return grad_a, grad_grad, None
+
+
+def _gelu_second_derivative(x, approximate):
+    """φ(x)(2 - x²) for x·Φ(x); for the tanh form, with u = s(x + c·x³) and t = tanh(u):
+    (1 - t²)u' + ½x(1 - t²)(u'' - 2t·u'²), u' = s(1 + 3c·x²), u'' = 6s·c·x."""
+    if approximate == "none":
+        return exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)) * (2 - x * x)
+    s, c = math.sqrt(2.0 / math.pi), 0.044715
+    t = tanh((x + x * x * x * c) * s)
+    du = (1 + x * x * (3 * c)) * s
+    d2u = x * (6 * s * c)
+    sech2 = 1 - t * t
+    return sech2 * du + x * 0.5 * sech2 * (d2u - t * du * du * 2)
+
+
 def relu(input, inplace: bool = False):
     """max(x, 0). ``inplace`` is accepted for PyTorch compatibility and ignored: our
     in-place ops refuse tensors that need a gradient (see docs/tensor.md)."""
@@ -143,12 +191,9 @@ def erf(input):
 def gelu(input, approximate: str = "none"):
     """x·Φ(x); ``approximate="tanh"``: 0.5·x·(1 + tanh(√(2/π)(x + 0.044715 x³)))."""
     _check_float(input, "gelu")
-    if approximate == "none":
-        return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (1 + tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate)
 
 
 def silu(input, inplace: bool = False):
