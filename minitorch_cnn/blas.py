@@ -6,7 +6,8 @@ AVX-512 machines OpenBLAS mis-detects the CPU (as Haswell) and runs AVX2 kernels
 ~390 GFLOP/s on a 2-core Zen 5). A library cannot change that after the fact, so
 ``advice()`` says what to set, and the benchmarks print ``info()`` with their results.
 
-``one_thread()`` switches OpenBLAS to a single thread for a block: the per-core convolution
+``one_thread()`` switches OpenBLAS to a single thread for a block, and ends its idle worker
+threads (their spinning would take a core from the block): the per-core convolution
 pipelines (``kernels/conv/pipelines.py``, ``kernels/parallel.py``) run one GEMM per core from their own threads, and
 OpenBLAS's thread count is process-wide (its ``_local`` setter is too, measured).
 """
@@ -135,6 +136,7 @@ class _ThreadSwitch:
             if self.inside == 0:
                 self.saved = functions[0]()
                 functions[1](1)
+                _stop_idle_threads()
             self.inside += 1
             return self.saved
 
@@ -146,6 +148,30 @@ class _ThreadSwitch:
 
 
 _switch = _ThreadSwitch()
+
+
+@functools.lru_cache(maxsize=None)
+def _shutdown_function():
+    library = _openblas()
+    function = None if library is None else _symbol(library, _names("blas_thread_shutdown_"))
+    if function is not None:
+        function.restype = ctypes.c_int
+    return function
+
+
+def _stop_idle_threads() -> None:
+    """End OpenBLAS's worker threads (it starts them again at its next threaded call).
+
+    After a threaded GEMM they spin, waiting for the next one, for about 2^28 cycles
+    (OpenBLAS's THREAD_TIMEOUT, fixed when it loads): on two cores they took one core from
+    the per-core routes that run next. ResNet-18 at batch 16 on 112×112, whose threaded
+    (chunks, pointwise) and per-core (Winograd, pipelines) layers alternate, took 439-497 ms
+    a training step, 335-339 ms with the threads ended here (the same as starting Python
+    with OPENBLAS_THREAD_TIMEOUT=4). OpenBLAS takes its server lock around the shutdown and
+    around every threaded call, so a GEMM in flight in another thread is waited for."""
+    function = _shutdown_function()
+    if function is not None:
+        function()
 
 
 def threads() -> int | None:
@@ -168,3 +194,4 @@ def one_thread():
     finally:
         if saved is not None:
             _switch.leave()
+
