@@ -255,3 +255,59 @@ def test_torch_twins_take_our_weights():
         expected = ours(mt.tensor(images, device="cpu").to(ours.fc.weight.device)).cpu().numpy()
     with torch.no_grad():
         np.testing.assert_allclose(theirs(torch.tensor(images)).numpy(), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_models_profile_prints_one_steps_ops_and_kernels(capsys):
+    from benchmarks.__main__ import main
+
+    assert main(["models", "--profile", "--quick"]) == 0
+    printed = capsys.readouterr().out
+    assert "## lenet5, digits, batch 32" in printed and "Conv2d backward" in printed and "SGD.step" in printed
+
+
+def test_models_rows_carry_the_phase_split_and_peak_memory():
+    from benchmarks import models
+
+    rows, _ = models.run(models.QUICK, repeats=1, torch=False)
+    (row,) = rows
+    assert all(row[f"{phase}_ms"] > 0 for phase in ("forward", "backward", "step"))
+    assert row["forward_ms"] + row["backward_ms"] + row["step_ms"] <= row["train_ms"] * 3  # medians of the same calls
+    assert row["peak_rss_mb"] is None or row["peak_rss_mb"] >= 0
+
+
+def test_peak_rss_sees_a_call_that_touches_memory():
+    import numpy as np
+
+    from benchmarks import memory
+
+    def touch():
+        block = np.ones(50_000_000 // 8)  # 50 MB, written
+        return block.sum()
+
+    peak = memory.peak_rss_mb(touch)
+    if peak is None:
+        pytest.skip("no /proc/self/statm here")
+    assert peak > 40
+
+
+def test_openblas_default_reruns_without_the_variables_or_says_none_is_set(tmp_path, monkeypatch, capsys):
+    from benchmarks.__main__ import main
+
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["models", "--quick", "--no-torch", "--openblas-default", "--out", str(tmp_path)]) == 0
+    assert "neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE is set" in capsys.readouterr().out
+    # set here, for the parent's decision only: its own OpenBLAS loaded long ago
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "1048576")
+    assert main(["models", "--quick", "--no-torch", "--openblas-default", "--out", str(tmp_path)]) == 0
+    child = json.loads((tmp_path / "openblas-default" / "models.json").read_text())
+    assert child["config"]["blas"]["OPENBLAS_CORETYPE"] is None and child["rows"][0]["train_ms"] > 0
+
+
+@pytest.mark.parametrize("suite", ["optimizers", "engine"])
+def test_quick_optimizers_and_engine_suites_write_their_rows(suite, tmp_path):
+    from benchmarks.__main__ import main
+
+    assert main([suite, "--quick", "--no-torch", "--out", str(tmp_path)]) == 0
+    saved = json.loads((tmp_path / f"{suite}.json").read_text())
+    assert saved["rows"] and all(r["implementation"].startswith("minitorch") for r in saved["rows"])
