@@ -62,7 +62,9 @@ def summarise(runs: dict) -> list:
     summary = []
     for (key, metric), values in table.items():
         medians = {version: statistics.median(v) for version, v in values.items()}
-        ratio = medians["this tree"] / medians["base"] if {"this tree", "base"} <= set(medians) else None
+        # a phase that takes no time (the optimizer step of a single-layer case) has no ratio
+        ratio = (medians["this tree"] / medians["base"] if {"this tree", "base"} <= set(medians) and medians["base"]
+                 else None)
         summary.append({"row": " / ".join(map(str, key)), "metric": metric, "base_ms": medians.get("base"),
                         "this_tree_ms": medians.get("this tree"), "this_tree_vs_base": ratio})
     return summary

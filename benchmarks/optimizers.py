@@ -2,8 +2,8 @@
 reference formulas (NumPy, a temporary per term) and PyTorch's ``torch.optim`` (its
 default, the foreach path, and the per-parameter loop), in float32.
 
-Two parameter sets bracket what models have: VGG-11-BN's (129 M values in 22 tensors, one
-of them 4096×25088) and ResNet-20's (0.27 M values in 65 tensors, most of a few thousand),
+Two parameter sets bracket what models have: VGG-11-BN's (133 M values in 38 tensors, one
+of them 4096×25088) and ResNet-20's (0.27 M values in 59 tensors, most of a few thousand),
 where a step is bound by memory bandwidth and by per-parameter overhead respectively.
 Every optimizer is run with the options that make its pass longest (momentum, AMSGrad, a
 centred average), and gradients are fixed random arrays, so each timed step does the same
@@ -33,8 +33,8 @@ class Case:
     options: tuple = ()
 
 
-CASES = [Case("vgg11_bn (129 M values, 22 tensors)", "vgg11_bn"),
-         Case("resnet20 (0.27 M values, 65 tensors)", "resnet_cifar", (("depth", 20), ("num_classes", 10)))]
+CASES = [Case("vgg11_bn (133 M values, 38 tensors)", "vgg11_bn"),
+         Case("resnet20 (0.27 M values, 59 tensors)", "resnet_cifar", (("depth", 20), ("num_classes", 10)))]
 QUICK = [Case("lenet5 (62 k values, 10 tensors)", "lenet5")]
 
 # (label, ours, PyTorch's): the option sets that exercise every term of each update

@@ -31,6 +31,15 @@ def _method(name):
     return method
 
 
+def check_memory_format(memory_format, where: str):
+    """``memory_format`` if it is one of the three formats, else a TypeError naming ``where``."""
+    formats = (backend.contiguous_format, backend.channels_last, backend.preserve_format)
+    if not any(memory_format is f for f in formats):
+        raise TypeError(f"{where}: memory_format must be minitorch_cnn.contiguous_format, channels_last or "
+                        f"preserve_format, got {memory_format!r}")
+    return memory_format
+
+
 def parse_to_arguments(args, kwargs) -> tuple:
     """(device, dtype) from ``to()``'s arguments (either may be None), for Tensor and Module."""
     dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
@@ -282,14 +291,15 @@ class Tensor:
         return array.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)`` as in PyTorch."""
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)`` as in PyTorch;
+        ``memory_format=channels_last`` (4-D) or ``contiguous_format`` lays the result out so."""
         copy = kwargs.pop("copy", False)
+        memory_format = check_memory_format(kwargs.pop("memory_format", backend.preserve_format), "Tensor.to")
         dev, dtype = parse_to_arguments(args, kwargs)
         dev = self.device if dev is None else backend.as_device(dev)
         dtype = self.dtype if dtype is None else backend.as_dtype(dtype)
-        if dev == self.device and dtype == self.dtype and not copy:
-            return self
-        return _ops.to_copy(self, dtype, dev)
+        out = self if dev == self.device and dtype == self.dtype and not copy else _ops.to_copy(self, dtype, dev)
+        return out if memory_format is backend.preserve_format else out.contiguous(memory_format)
 
     def cpu(self) -> Tensor:
         return self.to("cpu")

@@ -84,6 +84,8 @@ def test_against_summarises_each_row_over_rounds():
     (row,) = against.summarise(rounds)
     assert row == {"row": "a / x", "metric": "forward_ms", "base_ms": 4, "this_tree_ms": 2, "this_tree_vs_base": 0.5}
     assert "this tree / base" in against.table([row])
+    zero = {"this tree": [[{"case": "layer", "step_ms": 0.0}]], "base": [[{"case": "layer", "step_ms": 0.0}]]}
+    assert against.summarise(zero)[0]["this_tree_vs_base"] is None  # a phase that takes no time has no ratio
 
 
 # ---------------------------------------------------------------- devices, models, plot

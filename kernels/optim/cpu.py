@@ -3,7 +3,7 @@
 Each update is one parallel pass over the parameter: every element reads its gradient and
 state, and writes the parameter and the state back, with no temporary arrays. The
 reference's NumPy formulas make a temporary per term and sweep the parameter several
-times; for VGG-11-BN's 129 M parameters its SGD-momentum step took 1.7 s of a 2.1 s
+times; for VGG-11-BN's 133 M parameters its SGD-momentum step took 1.7 s of a 2.1 s
 training step (``python -m benchmarks models --profile``).
 
 The arithmetic is the reference's, term by term, in the parameter's dtype: the Python

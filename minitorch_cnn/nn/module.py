@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..hooks import RemovableHandle
-from ..tensor import Tensor, parse_to_arguments
+from ..tensor import Tensor, check_memory_format, parse_to_arguments
 from .backward_hooks import BackwardHookState
 from .parameter import Parameter
 
@@ -248,8 +248,13 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """``to(device)``, ``to(dtype)`` (floating tensors only), ``to(device, dtype)``."""
-        dev, dtype = parse_to_arguments(args, dict(kwargs))
+        """``to(device)``, ``to(dtype)`` (floating tensors only), ``to(device, dtype)``;
+        ``memory_format=channels_last`` lays every 4-D parameter and buffer out channels-last
+        (a convolution's weight; the activations follow the input's format), as PyTorch's
+        ``model.to(memory_format=torch.channels_last)``."""
+        kwargs = dict(kwargs)
+        memory_format = check_memory_format(kwargs.pop("memory_format", backend.preserve_format), "nn.Module.to")
+        dev, dtype = parse_to_arguments(args, kwargs)
         dev = None if dev is None else backend.as_device(dev)
         if dtype is not None:
             dtype = backend.as_dtype(dtype)
@@ -261,6 +266,10 @@ class Module:
                 array = array.astype(dtype)
             if dev is not None:
                 array = backend.to_device(array, dev)
+            if array.ndim == 4 and memory_format is backend.channels_last:
+                array = backend.to_channels_last(array)
+            elif array.ndim == 4 and memory_format is backend.contiguous_format:
+                array = backend.xp_of(array).ascontiguousarray(array)
             return array
 
         return self._convert(convert)

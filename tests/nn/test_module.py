@@ -196,3 +196,25 @@ def test_unflatten_and_identity():
     assert nn.Identity(54, unused=1)(x) is x
     with pytest.raises(ValueError, match="unflattened_size"):
         nn.Unflatten(1, (5, 4))(x)
+
+
+def test_to_memory_format_lays_out_4d_parameters_and_keeps_the_results():
+    from minitorch_cnn import backend
+
+    mt.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(4 * 5 * 5, 2)).double()
+    x = mt.tensor(np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
+    expected = host(model(x))
+    weight = model[0].weight
+    assert model.to(memory_format=mt.channels_last) is model and model[0].weight is weight
+    assert backend.channels_innermost(weight.data) and model[4].weight.data.flags.c_contiguous  # 2-D: as it was
+    np.testing.assert_allclose(host(model(x.to(memory_format=mt.channels_last))), expected, rtol=1e-12)
+    model(x).sum().backward()
+    assert weight.grad.data.strides == weight.data.strides  # the gradient keeps its parameter's layout
+    model.to(memory_format=mt.contiguous_format)
+    assert weight.data.flags.c_contiguous
+    with pytest.raises(TypeError, match="nn.Module.to: memory_format must be .* got 'nhwc'"):
+        model.to(memory_format="nhwc")
+    with pytest.raises(TypeError, match="Tensor.to: memory_format must be"):
+        x.to(memory_format="nhwc")
