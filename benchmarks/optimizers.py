@@ -54,14 +54,14 @@ def _arrays(case):
     mt.manual_seed(0)
     model = mt.models.get_model(case.model, **dict(case.options))
     rng = np.random.default_rng(0)
-    values = [np.asarray(p.detach().data, dtype=np.float32) for p in model.parameters()]
+    values = [np.asarray(p.detach().cpu().data, dtype=np.float32) for p in model.parameters()]
     return values, [rng.standard_normal(v.shape, dtype=np.float32) * 1e-3 for v in values]
 
 
 def _ours(values, grads, make, options, mode):
-    params = [mt.nn.Parameter(mt.tensor(v.copy())) for v in values]
+    params = [mt.nn.Parameter(mt.tensor(v.copy(), device="cpu")) for v in values]  # a CPU suite
     for p, g in zip(params, grads):
-        p.grad = mt.tensor(g)
+        p.grad = mt.tensor(g, device="cpu")
     optimizer = make(mt.optim)(params, **options)
 
     def step():

@@ -1,7 +1,8 @@
 """Numba optimizer updates for the CPU; they agree with ``reference.py``.
 
-Each update is one parallel pass over the parameter: every element reads its gradient and
-state, and writes the parameter and the state back, with no temporary arrays. The
+Each update is one pass over the parameter (split over the cores for large ones): every
+element reads its gradient and state, and writes the parameter and the state back, with no
+temporary arrays. The
 reference's NumPy formulas make a temporary per term and sweep the parameter several
 times; for VGG-11-BN's 133 M parameters its SGD-momentum step took 1.7 s of a 2.1 s
 training step (``python -m benchmarks models --profile``).
@@ -28,7 +29,7 @@ from . import reference
 
 # Each update is written once, as a serial loop over whole 1-D arrays (``_*_loop``). Below
 # PARALLEL_FROM elements Python calls it on the whole parameter: a parallel launch costs
-# tens of microseconds (the workqueue wakes its threads), more than a small parameter's
+# about 120 µs (the workqueue wakes its threads), more than a small parameter's
 # whole update takes in one thread. Above it a parallel driver hands the threads slices of
 # CHUNK elements. The loops run over range(size), never range(start, stop): with a start
 # LLVM cannot prove the index non-negative, keeps Numba's negative-index wraparound, and
@@ -40,14 +41,13 @@ from . import reference
 # The loops use NumPy's error model: a division by zero gives inf or NaN, as the reference
 # does, where Python's raises, and its check on every division kept LLVM from vectorising
 # (Adam on 48,000 float32 values: 109 µs, 25 µs with NumPy's model). So does a branch on
-# an option inside the loop: ``maximize`` is a sign and AdamW's decay a factor, both exact
-# as multiplications by ±1 (an options branch left Adam at 110 µs).
+# an option inside the loop: ``maximize`` is a sign (±1) and AdamW's decay a factor (1 for
+# Adam), and multiplying by 1 or -1 is exact (an options branch left Adam at 110 µs).
 # PARALLEL_FROM: a parallel call cost 110-130 µs more than a serial one here (SGD on 70,000
 # values 128 against 14 µs) and broke even near a million values (363 against 405 µs).
 PARALLEL_FROM = 1 << 20
 CHUNK = 1 << 16
 LOOP = dict(SERIAL, error_model="numpy")
-
 
 
 def flat_views(*arrays):

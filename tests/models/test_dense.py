@@ -109,8 +109,12 @@ def _shapes_loaders():
 
 
 def test_unet_learns_to_segment_squares_and_discs():
-    """10 epochs of U-Net (width 8, BatchNorm) on 192 generated 32×32 images: above 95%
-    pixel accuracy on 64 new ones (67.6% of their pixels are background; 96.66% measured)."""
+    """10 epochs of U-Net (width 8, BatchNorm) on 192 generated 32×32 images: above 88%
+    pixel accuracy on 64 new ones, where predicting background everywhere scores 67.6%.
+
+    Constant-rate Adam ends its 10 epochs wherever its last steps left it: over model seeds
+    0-9 the accuracy measured 93.9-97.5%, and over the CuPy stand-in (float32 rounding in
+    another order) 91.3%. The bound used to be 95%, which held for one seed on one machine."""
     train_loader, test_loader = _shapes_loaders()
     model = models.unet(1, 3, padding=True, base_width=8, batch_norm=True)
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=3e-3), train_loader, test_loader, progress=False,
@@ -118,7 +122,7 @@ def test_unet_learns_to_segment_squares_and_discs():
     trainer.fit(10)
     result = evaluate(model, test_loader, confusion=True)
     assert result["samples"] == 64 * 32 * 32
-    assert result["top1"] > 0.95
+    assert result["top1"] > 0.88
     assert np.trace(result["confusion"]) == round(result["top1"] * result["samples"])
 
 
