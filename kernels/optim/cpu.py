@@ -50,6 +50,11 @@ CHUNK = 1 << 16
 LOOP = dict(SERIAL, error_model="numpy")
 
 
+def _run(loop, parallel, p, *rest):
+    """``loop`` over the whole parameter, or ``parallel`` (its chunked driver) from PARALLEL_FROM values."""
+    (parallel if p.size >= PARALLEL_FROM else loop)(p, *rest)
+
+
 def flat_views(*arrays):
     """``kernels.flat.flat_views`` for the dtypes these kernels take (float32, float64, one
     for all), else None."""
@@ -78,13 +83,6 @@ def _sgd_parallel(p, g, buf, *numbers):
         _sgd_loop(p[lo:hi], g[lo:hi], buf[lo:hi], *numbers)
 
 
-def _sgd(p, *rest):
-    if p.size >= PARALLEL_FROM:
-        _sgd_parallel(p, *rest)
-    else:
-        _sgd_loop(p, *rest)
-
-
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
     views = flat_views(param, grad, momentum_buffer) if momentum else flat_views(param, grad)
     if views is None:
@@ -92,8 +90,8 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
                                   maximize, first)
     p, g = views[0], views[1]
     t = param.dtype.type
-    _sgd(p, g, views[2] if momentum else g, t(lr), t(momentum), t(1 - dampening), t(weight_decay), bool(nesterov),
-         t(-1 if maximize else 1), bool(first))
+    _run(_sgd_loop, _sgd_parallel, p, g, views[2] if momentum else g, t(lr), t(momentum), t(1 - dampening),
+         t(weight_decay), bool(nesterov), t(-1 if maximize else 1), bool(first))
 
 
 @njit(**LOOP)
@@ -121,13 +119,6 @@ def _adam_parallel(p, g, m, v, vmax, *numbers):
         _adam_loop(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vmax[lo:hi], *numbers)
 
 
-def _adam(p, *rest):
-    if p.size >= PARALLEL_FROM:
-        _adam_parallel(p, *rest)
-    else:
-        _adam_loop(p, *rest)
-
-
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
               decoupled, amsgrad, maximize):
     arrays = (param, grad, exp_avg, exp_avg_sq) + ((max_exp_avg_sq,) if amsgrad else ())
@@ -137,10 +128,10 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
                                    weight_decay, decoupled, amsgrad, maximize)
     t = param.dtype.type
     decay = 1 - lr * weight_decay if decoupled and weight_decay else 1
-    _adam(views[0], views[1], views[2], views[3], views[4] if amsgrad else views[1],
-          t(decay), t(1 - beta1), t(1 - beta2), t(eps), t(lr / (1 - beta1 ** step)),
-          t(math.sqrt(1 - beta2 ** step)), t(0 if decoupled else weight_decay), bool(amsgrad),
-          t(-1 if maximize else 1), t(beta1), t(beta2))
+    _run(_adam_loop, _adam_parallel, views[0], views[1], views[2], views[3], views[4] if amsgrad else views[1],
+         t(decay), t(1 - beta1), t(1 - beta2), t(eps), t(lr / (1 - beta1 ** step)),
+         t(math.sqrt(1 - beta2 ** step)), t(0 if decoupled else weight_decay), bool(amsgrad),
+         t(-1 if maximize else 1), t(beta1), t(beta2))
 
 
 @njit(**LOOP)
@@ -172,13 +163,6 @@ def _rmsprop_parallel(p, g, square, mean, buf, *numbers):
         _rmsprop_loop(p[lo:hi], g[lo:hi], square[lo:hi], mean[lo:hi], buf[lo:hi], *numbers)
 
 
-def _rmsprop(p, *rest):
-    if p.size >= PARALLEL_FROM:
-        _rmsprop_parallel(p, *rest)
-    else:
-        _rmsprop_loop(p, *rest)
-
-
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
                  centered, maximize):
     arrays = [param, grad, square_avg] + ([grad_avg] if centered else []) + ([momentum_buffer] if momentum > 0 else [])
@@ -191,8 +175,8 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, 
     mean = next(rest) if centered else g
     buf = next(rest) if momentum > 0 else g
     t = param.dtype.type
-    _rmsprop(p, g, square, mean, buf, t(lr), t(alpha), t(1 - alpha), t(eps), t(weight_decay), t(momentum),
-             bool(centered), t(-1 if maximize else 1))
+    _run(_rmsprop_loop, _rmsprop_parallel, p, g, square, mean, buf, t(lr), t(alpha), t(1 - alpha), t(eps),
+         t(weight_decay), t(momentum), bool(centered), t(-1 if maximize else 1))
 
 
 @njit(**LOOP)
@@ -213,16 +197,10 @@ def _adagrad_parallel(p, g, total, *numbers):
         _adagrad_loop(p[lo:hi], g[lo:hi], total[lo:hi], *numbers)
 
 
-def _adagrad(p, *rest):
-    if p.size >= PARALLEL_FROM:
-        _adagrad_parallel(p, *rest)
-    else:
-        _adagrad_loop(p, *rest)
-
-
 def adagrad_step(param, grad, total, rate, eps, weight_decay, maximize):
     views = flat_views(param, grad, total)
     if views is None:
         return reference.adagrad_step(param, grad, total, rate, eps, weight_decay, maximize)
     t = param.dtype.type
-    _adagrad(views[0], views[1], views[2], t(rate), t(eps), t(weight_decay), t(-1 if maximize else 1))
+    _run(_adagrad_loop, _adagrad_parallel, views[0], views[1], views[2], t(rate), t(eps), t(weight_decay),
+         t(-1 if maximize else 1))

@@ -92,7 +92,7 @@ class Linear(Function):
         rows = grad.reshape(-1, w.shape[0])
         grad_x = (rows @ w).reshape(x.shape) if needs[0] else None
         grad_w = rows.t() @ x.reshape(-1, w.shape[1]) if needs[1] else None
-        grad_b = rows.sum(0) if len(needs) > 2 and needs[2] else None
+        grad_b = rows.sum(0) if needs[2] else None
         return grad_x, grad_w, grad_b
 
 

@@ -52,3 +52,13 @@ def test_profile_checks_its_argument():
     with pytest.raises(TypeError, match="synchronize must be a bool, got str"):
         with mt.inspect.profile(synchronize="yes"):
             pass
+
+
+def test_every_public_kernel_the_ops_call_is_instrumented():
+    """A kernel added to minitorch_cnn.kernels under its registry name must be timed too."""
+    from minitorch_cnn.inspect.profile import CONV_KERNELS, KERNELS
+
+    public = [name for name in kernels.names() if callable(getattr(kernels, name, None))]
+    missing = sorted(set(public) - set(KERNELS))
+    assert not missing, f"kernels the profiler does not time: {missing}"
+    assert set(CONV_KERNELS) <= set(KERNELS) and all(callable(getattr(kernels, name)) for name in KERNELS)
