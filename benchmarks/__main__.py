@@ -1,7 +1,7 @@
 """``python -m benchmarks conv|layers|models|optimizers|engine|separable|layout [--repeats N] [--only SUBSTRING] [--no-reference]
 [--no-torch] [--out DIR]``; conv, layers and models also take ``--device cpu|cuda``, ``--cuda-standin`` and
-``--quick``; models also ``--profile`` (where one of our training steps spends its time) and
-``--openblas-default`` (a second run with the OpenBLAS variables unset). ``python -m benchmarks against REV SUITE [--rounds N] [--repeats N] [--only SUBSTRING]``, and
+``--quick``; models also ``--profile`` (where one of our training steps spends its time),
+``--autotune`` (ours again with measured convolution routes) and ``--openblas-default`` (a second run with the OpenBLAS variables unset). ``python -m benchmarks against REV SUITE [--rounds N] [--repeats N] [--only SUBSTRING]``, and
 ``python -m benchmarks plot [--results DIR] [--output PNG]``.
 
 A cuda run writes ``<suite>-cuda.json`` beside the CPU run's ``<suite>.json``. A subset of
@@ -82,6 +82,9 @@ def main(argv=None) -> int:
             suite_parser.add_argument("--profile", action="store_true",
                                       help="print where one of our training steps spends its time, per op and "
                                            "per kernel, instead of timing against PyTorch")
+            suite_parser.add_argument("--autotune", action="store_true",
+                                      help="also time ours with each convolution's route measured per shape "
+                                           "(kernels.set_conv_autotune), in the same rounds")
             suite_parser.add_argument("--openblas-default", action="store_true",
                                       help="where OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, run the suite a "
                                            "second time with both unset (that run only), into "
@@ -144,6 +147,8 @@ def main(argv=None) -> int:
         # on a GPU the first calls compile the CUDA kernels (NVRTC), fill CuPy's memory
         # pool and let cuDNN try its algorithms: a second warm-up call keeps them untimed
         options.update(device=device, warmup=1 if quick or device == "cpu" else 2)
+    if args.suite == "models":
+        options["autotune"] = args.autotune
     rows, config = suite.run(shapes, **options)
     _report(suite, rows, config, device if args.suite in DEVICE_SUITES else None)
     subset = args.only is not None or quick
@@ -205,6 +210,9 @@ def _report(suite, rows, config, device) -> None:
         print(devices.STANDIN_NOTE)
     if hasattr(suite, "targets"):
         print("\ntargets:\n" + "\n".join(f"- {line}" for line in suite.targets(rows, config)))
+    measured = suite.autotune_report(rows) if hasattr(suite, "autotune_report") else []
+    if measured:
+        print("\nautotuned convolution routes:\n" + "\n".join(f"- {line}" for line in measured))
 
 
 if __name__ == "__main__":

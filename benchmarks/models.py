@@ -23,7 +23,9 @@ loss), backward and optimizer step (medians of the same calls), and the peak res
 memory one training step adds to the process (``peak_rss_mb``: sampled every half
 millisecond by a thread, outside the timed calls). ``--profile`` prints, instead of
 timing, where one of our training steps spends its time, per op and per kernel
-(``minitorch_cnn.inspect.profile``).
+(``minitorch_cnn.inspect.profile``). ``--autotune`` adds a row of ours with every
+convolution's route measured per shape (``kernels.set_conv_autotune``), timed in the same
+rounds as the others.
 
 "% of torch" is our images/s as a share of PyTorch's on the same device; "GPU speed-up"
 is an implementation's images/s on the GPU over its own on the CPU, for the cases run on
@@ -75,6 +77,9 @@ CASES = [Case("lenet5, digits, batch 64", "lenet5", 64, (1, 32, 32), data="digit
 # ``--quick``: one small case, for the dry run of tools/gpu_check.py over the CuPy stand-in
 QUICK = [Case("lenet5, digits, batch 32", "lenet5", 32, (1, 32, 32), data="digits", classes=10)]
 OURS, TORCH = "minitorch", "pytorch"
+# ours again with each convolution's route measured per shape (``--autotune``): the
+# measurements are made in the warm-up calls, before any timed one
+OURS_AUTOTUNED = "minitorch autotuned"
 PHASES = ("forward", "backward", "step")
 
 
@@ -134,12 +139,22 @@ def _steps(model, x, y, optimizer, no_grad, loss, layer, phases):
     return train, evaluate
 
 
-def ours(case, device, images, labels, phases):
+def ours(case, device, images, labels, phases, autotune=False):
     model = our_model(case).to(device)
     x = mt.tensor(images, device=device, requires_grad=case.model == "conv3x3")
     optimizer = mt.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return _steps(model, x, mt.tensor(labels, device=device), optimizer, mt.no_grad, F.cross_entropy,
-                  case.model == "conv3x3", phases)
+    train, evaluate = _steps(model, x, mt.tensor(labels, device=device), optimizer, mt.no_grad, F.cross_entropy,
+                             case.model == "conv3x3", phases)
+    if not autotune:
+        return train, evaluate
+
+    def autotuned(call):
+        def run():
+            with mt.kernels.conv_autotune():
+                call()
+        return run
+
+    return autotuned(train), autotuned(evaluate)
 
 
 def theirs(case, device, images, labels, notes, phases):
@@ -160,11 +175,11 @@ def theirs(case, device, images, labels, notes, phases):
                   torch.nn.functional.cross_entropy, case.model == "conv3x3", phases)
 
 
-def implementations(case, device, torch_version, torch_cuda):
+def implementations(case, device, torch_version, torch_cuda, autotune=False):
     """[(label, device)] timed on ``case`` in a run on ``device``."""
     picked = []
     if "cpu" in case.on:
-        picked += [(OURS, "cpu")] + ([(TORCH, "cpu")] if torch_version else [])
+        picked += [(OURS, "cpu")] + [(OURS_AUTOTUNED, "cpu")] * autotune + ([(TORCH, "cpu")] if torch_version else [])
     if device == "cuda" and "cuda" in case.on:
         picked += [(devices.OURS_CUDA, "cuda")] + ([(devices.TORCH_CUDA, "cuda")] if torch_cuda else [])
     return picked
@@ -193,9 +208,10 @@ def _phase_split(times, device) -> dict:
 
 
 def run(cases=None, repeats: int = 5, reference: bool = False, torch: bool = True, budget: float = 40.0,
-        device: str = "cpu", warmup: int = 1):
+        device: str = "cpu", warmup: int = 1, autotune: bool = False):
     """Time every case; returns the rows and the configuration. ``reference`` is accepted
-    for the common command line and unused (the reference kernels would take minutes a step)."""
+    for the common command line and unused (the reference kernels would take minutes a step).
+    ``autotune``: also time ours with measured convolution routes (``OURS_AUTOTUNED``)."""
     from tqdm import tqdm
 
     threads = blas.info().get("numba_threads")  # PyTorch gets as many CPU threads as our kernels
@@ -204,13 +220,13 @@ def run(cases=None, repeats: int = 5, reference: bool = False, torch: bool = Tru
     rows = []
     for case in tqdm([c for c in cases or CASES if device in c.on or "cpu" in c.on], desc="models", unit="case"):
         images, labels = batch_of(case)
-        picked = implementations(case, device, torch_version, torch_cuda)
+        picked = implementations(case, device, torch_version, torch_cuda, autotune)
         runs, clocks, cache, notes, phases = {}, {}, {}, {}, {}
         for label, on in picked:
             phases[label] = []
             train, evaluate = (theirs(case, on, images, labels, notes, phases[label])
-                               if label in (TORCH, devices.TORCH_CUDA) else ours(case, on, images, labels,
-                                                                                  phases[label]))
+                               if label in (TORCH, devices.TORCH_CUDA) else
+                               ours(case, on, images, labels, phases[label], autotune=label == OURS_AUTOTUNED))
             clock = candidates.clock_for(label, on, cache)
             runs[(label, "train")], runs[(label, "eval")] = train, evaluate
             clocks[(label, "train")] = clocks[(label, "eval")] = clock
@@ -223,10 +239,14 @@ def run(cases=None, repeats: int = 5, reference: bool = False, torch: bool = Tru
             row["peak_rss_mb"] = memory.peak_rss_mb(runs[(label, "train")]) if on == "cpu" else None
             if label in (TORCH, devices.TORCH_CUDA):
                 row.update(notes)
+            if label == OURS_AUTOTUNED:
+                row["autotune"] = [_measured(m) for m in mt.kernels.conv_autotune_records()]
+                mt.kernels.clear_conv_autotune()
             rows.append(row)
     config = {"blas": blas.info(), "torch": torch_version, "torch_threads": threads if torch_version else None,
               "python": platform.python_version(), "machine": platform.machine(),
-              "when": time.strftime("%Y-%m-%d %H:%M"), "device": device, "repeats": repeats, "warmup": warmup}
+              "when": time.strftime("%Y-%m-%d %H:%M"), "device": device, "repeats": repeats, "warmup": warmup,
+              "autotune": autotune}
     if device == "cuda":
         config["cuda"] = devices.cuda_config()
     return rows, config
@@ -249,6 +269,37 @@ def profile(cases, steps: int = 2) -> str:
             train()
         reports.append(f"## {case.name}\n\n{recorded.table()}")
     return "\n\n".join(reports)
+
+
+def _measured(measurement) -> dict:
+    """One autotuning measurement as JSON: the call, the work timed, ms per candidate."""
+    call = measurement.call
+    return {"input": list(call["input_shape"]), "weight": list(call["weight_shape"]), "stride": list(call["stride"]),
+            "padding": list(call["padding"]), "groups": call["groups"], "work": list(measurement.work),
+            "ms": {label: seconds * 1e3 for label, seconds in measurement.times}, "chosen": measurement.chosen,
+            "thresholds": measurement.threshold_choice}
+
+
+def autotune_report(rows) -> list[str]:
+    """Per case run with ``--autotune``: how often the thresholds picked the route measured
+    fastest, and the worst shape, by how much the thresholds' route was slower."""
+    lines = []
+    for row in rows:
+        shapes = row.get("autotune")
+        if not shapes:
+            continue
+        agreed = sum(m["chosen"] == m["thresholds"] for m in shapes)
+        worst = max(shapes, key=lambda m: m["ms"][m["thresholds"]] / m["ms"][m["chosen"]])
+        slower = worst["ms"][worst["thresholds"]] / worst["ms"][worst["chosen"]] - 1
+        line = (f"{row['case']}: {len(shapes)} convolution shape{'s' * (len(shapes) != 1)} measured, the "
+                f"thresholds' route the fastest on {agreed}")
+        if slower > 0:
+            line += (f"; worst: input {worst['input']}, weight {worst['weight']}, stride {worst['stride']}, "
+                     f"{' + '.join(worst['work'])}: the thresholds' {worst['thresholds']} "
+                     f"{worst['ms'][worst['thresholds']]:.2f} ms, {worst['chosen']} {worst['ms'][worst['chosen']]:.2f}"
+                     f" ms ({slower:.0%} slower)")
+        lines.append(line)
+    return lines
 
 
 def _find(rows, case_prefix, label):

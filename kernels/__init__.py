@@ -21,8 +21,9 @@ every Numba kernel is compiled.
 Convolutions are planned: ``conv_plan`` chooses the route and its parameters once per
 call (``conv/plan.py``); the op keeps the plan for backward and hands it to every
 convolution kernel, with the arrays laid out as ``plan.input_layout``/``plan.grad_layout``
-made them. ``conv_route`` forces a route by name; ``ConvPlan.explain()`` says why a route
-was chosen.
+made them. ``conv_route`` forces a route by name; ``set_conv_autotune(True)`` chooses
+each shape's route by timing the candidates; ``ConvPlan.explain()`` says why a route was
+chosen.
 """
 
 from __future__ import annotations
@@ -50,16 +51,41 @@ def index_add(target, index, values):
 
 
 # ---------------------------------------------------------------------- convolution
-def conv_plan(input_shape, weight_shape, stride, padding, dilation, groups, like, output_hw=None) -> ConvPlan:
+def conv_plan(input_shape, weight_shape, stride, padding, dilation, groups, like, output_hw=None,
+              work=conv.WORK) -> ConvPlan:
     """The plan for a convolution of an ``input_shape`` (N, C, H, W) input with a
     ``weight_shape`` (C_out, C/groups, KH, KW) weight; ``padding`` is (top, bottom, left,
     right). ``like`` is the array the call reads (its device, dtype and memory format
     decide); ``output_hw`` overrides the output size (a transposed convolution whose
-    output padding reaches past what its input covers computes fewer positions)."""
+    output padding reaches past what its input covers computes fewer positions);
+    ``work``: which of the kernels ``conv2d``, ``conv2d_input_grad``, ``conv2d_weight_grad``
+    ("forward", "input_grad", "weight_grad") the call will run, what autotuning times."""
     from ..backend import is_channels_last
 
     return conv.choose(input_shape, weight_shape, stride, padding, dilation, groups, like.dtype, kind_of(like),
-                       is_channels_last(like), output_hw)
+                       is_channels_last(like), output_hw, work)
+
+
+def set_conv_autotune(enabled: bool) -> None:
+    """Choose each convolution's route by timing every route that can compute it, once per
+    shape (``conv/autotune.py``), as ``torch.backends.cudnn.benchmark = True`` does; False
+    goes back to the thresholds. Process-wide."""
+    conv.autotune.set_enabled(enabled)
+
+
+def conv_autotune(enabled: bool = True):
+    """A ``with`` block in which convolution routes are chosen by measurement (or not)."""
+    return conv.autotune.autotuning(enabled)
+
+
+def conv_autotune_records() -> list:
+    """What autotuning measured: one ``Measurement`` per shape (``.table()`` prints it)."""
+    return conv.autotune.records()
+
+
+def clear_conv_autotune() -> None:
+    """Forget the measurements: each shape is measured again on its next call."""
+    conv.autotune.clear()
 
 
 def conv2d(x_in, weight, bias, plan: ConvPlan):

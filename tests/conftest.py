@@ -110,7 +110,8 @@ def standin_cuda():
 
 @pytest.fixture(autouse=True)
 def _fresh_state():
-    """Each test starts from seed 0, in grad mode, with the auto kernel choice."""
+    """Each test starts from seed 0, in grad mode, with the auto kernel choice and the
+    convolution plan's thresholds (autotuning off, nothing measured)."""
     mt.manual_seed(0)
     previous_default = mt.get_default_dtype()
     previous_device = backend._default_device
@@ -118,3 +119,5 @@ def _fresh_state():
     mt.set_default_dtype(previous_default)
     backend._default_device = previous_device
     mt.kernels.use("auto")
+    mt.kernels.set_conv_autotune(False)
+    mt.kernels.clear_conv_autotune()

@@ -159,6 +159,42 @@ def test_quick_models_run_on_the_cpu_writes_results_and_says_why_no_cuda_columns
     assert saved["config"]["device"] == "cpu" and all("not measured" in line for line in saved["targets"])
 
 
+def test_models_autotune_adds_a_row_with_its_measurements(tmp_path, capsys):
+    from benchmarks.__main__ import main
+
+    assert main(["models", "--quick", "--no-torch", "--autotune", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    saved = json.loads((tmp_path / "models.json").read_text())
+    assert [r["implementation"] for r in saved["rows"]] == ["minitorch", "minitorch autotuned"]
+    measured = saved["rows"][1]["autotune"]
+    # LeNet-5's two convolutions, for the training step (conv1 without an input gradient)
+    # and for the evaluation pass (forward only)
+    assert sorted(tuple(m["work"]) for m in measured) == [("forward",), ("forward",), ("forward", "input_grad",
+                                                          "weight_grad"), ("forward", "weight_grad")]
+    assert all(m["ms"][m["chosen"]] == min(m["ms"].values()) and m["thresholds"] in m["ms"] for m in measured)
+    assert saved["config"]["autotune"] is True
+    assert "autotuned convolution routes:" in printed and "4 convolution shapes measured" in printed
+    import minitorch_cnn as mt
+
+    assert not mt.kernels.conv.autotune.enabled() and mt.kernels.conv_autotune_records() == []
+
+
+def test_the_autotune_report_names_the_worst_shape():
+    from benchmarks import models
+
+    shape = dict(input=[8, 16, 8, 8], weight=[16, 16, 3, 3], stride=[1, 1], work=["forward"])
+    rows = [{"case": "a", "autotune": [dict(shape, ms={"winograd/tiles": 2.0, "pipelines": 1.6}, chosen="pipelines",
+                                            thresholds="winograd/tiles"),
+                                       dict(shape, ms={"chunks": 1.0, "pipelines": 3.0}, chosen="chunks",
+                                            thresholds="chunks")]},
+            {"case": "b", "autotune": [dict(shape, ms={"chunks": 1.0}, chosen="chunks", thresholds="chunks")]},
+            {"case": "c"}]
+    first, second = models.autotune_report(rows)
+    assert first.startswith("a: 2 convolution shapes measured, the thresholds' route the fastest on 1; worst:")
+    assert "the thresholds' winograd/tiles 2.00 ms, pipelines 1.60 ms (25% slower)" in first
+    assert second == "b: 1 convolution shape measured, the thresholds' route the fastest on 1"
+
+
 def test_device_cuda_without_a_gpu_exits_2_with_one_line(capsys):
     import minitorch_cnn as mt
     from benchmarks.__main__ import main

@@ -108,6 +108,17 @@ def test_every_command_has_help_with_examples(command):
     assert result.returncode == 0 and "example" in result.stdout
 
 
+def test_train_autotune_measures_each_convolution_shape(tmp_path):
+    result = _run("train", "--epochs", "1", "--autotune", "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("autotune:")]
+    # LeNet-5's two convolutions at each batch shape: training batches of 32 and the last of
+    # 2 (1,442 = 45 x 32 + 2), test batches of 256 and the last of 99 (355 images)
+    count = int(line.split()[1])
+    assert count == 2 * 4, line
+    assert "convolution shapes measured (" in line and "took another route than the thresholds'" in line
+
+
 def test_train_reads_mnist_idx_files(tmp_path):
     """The MNIST path end to end on an IDX set the test writes: the shipped digits at 28×28
     in MNIST's files (the real MNIST cannot be downloaded here); LeNet-5 resizes to 32×32."""

@@ -1,6 +1,7 @@
 """The convolution family: one plan per call, six routes, and the kernels they are built on.
 
     plan.py              ConvPlan, ``choose`` (the route and its parameters), ``conv_route``
+    autotune.py          the route measured fastest per shape, when autotuning is on
     geometry.py          output sizes of conv and transposed conv, "same" padding
     layout.py            NCHW <-> channels-last and group-minor, the GEMM weight matrix
     taps.py              tap tables: which input row or column each window tap reads
@@ -33,6 +34,7 @@ for _name in WINOGRAD_TRANSFORMS:
     register(f"winograd_{_name}", "reference", getattr(winograd_reference, f"winograd_{_name}"))
     register(f"winograd_{_name}", "cpu", getattr(winograd_cpu, _name))
 
-from .plan import ROUTES, ConvPlan, choose, conv_route, memory_budget, set_memory_budget  # noqa: E402
+from .plan import ROUTES, WORK, ConvPlan, choose, conv_route, memory_budget, set_memory_budget  # noqa: E402
+from . import autotune  # noqa: E402
 from .geometry import conv_output_size, conv_transpose_output_size, kernel_span, same_padding  # noqa: E402
 from .taps import tap_tables  # noqa: E402

@@ -27,7 +27,7 @@ import functools
 import numpy as np
 
 from .. import parallel, registry
-from . import chunks, direct, pipelines, pointwise, reference_route, winograd
+from . import autotune, chunks, direct, pipelines, pointwise, reference_route, winograd
 from .geometry import conv_output_size
 from .layout import laid_out_shape
 
@@ -35,6 +35,8 @@ ROUTES = ("reference", "chunks", "pointwise", "direct", "pipelines", "winograd")
 _MODULES = {"reference": reference_route, "chunks": chunks, "pointwise": pointwise, "direct": direct,
             "pipelines": pipelines, "winograd": winograd}
 SPLITS = ("tiles", "channels")
+# the kernels a call can run: the convolution itself, and its two gradients
+WORK = ("forward", "input_grad", "weight_grad")
 
 # ------------------------------------------------------------ the measured thresholds
 # groups with at most this many input channels each use the direct kernels: as GEMMs, their
@@ -249,9 +251,11 @@ def why_not(route, call):
 
 # ---------------------------------------------------------------------- the choice
 def choose(input_shape, weight_shape, stride, padding, dilation, groups, dtype, device, channels_last,
-           output_hw=None) -> ConvPlan:
+           output_hw=None, work=WORK) -> ConvPlan:
     """The plan for one call: the forced route if a ``conv_route`` block is open, the
-    reference under ``kernels.use("reference")``, else the fastest route for the shape."""
+    reference under ``kernels.use("reference")``, the route measured fastest for this shape
+    while autotuning is on (``autotune.py``), else the route the measured thresholds above
+    pick. ``work``: the kernels the call will run, some of ``WORK`` (what autotuning times)."""
     input_shape, weight_shape = tuple(int(v) for v in input_shape), tuple(int(v) for v in weight_shape)
     stride, padding, dilation = tuple(stride), tuple(padding), tuple(dilation)
     (h, w), (kh, kw) = input_shape[2:], weight_shape[2:]
@@ -261,27 +265,45 @@ def choose(input_shape, weight_shape, stride, padding, dilation, groups, dtype, 
     call = dict(input_shape=input_shape, weight_shape=weight_shape, stride=stride, padding=padding,
                 dilation=dilation, groups=int(groups), output_hw=tuple(int(v) for v in output_hw),
                 dtype=np.dtype(dtype), device=device, channels_last=bool(channels_last))
+    work = _check_work(work)
     if _forced is not None:
         return _forced_plan(call, *_forced)
     if registry.current_mode() == "reference":
         return ConvPlan("reference", **call, reasons=('kernels.use("reference"): the readable spec',))
+    if autotune.enabled():
+        return autotune.measured_plan(call, _automatic_plan(call), work)
     return _automatic_plan(call)
+
+
+def _check_work(work):
+    """``work`` in WORK's order (so equal sets share one measurement); a clear error for a
+    name that is not a convolution kernel or for no kernel at all."""
+    unknown = [w for w in work if w not in WORK]
+    if unknown or not work:
+        raise ValueError(f"conv plan: work must be a non-empty collection of {WORK}, got {work!r}")
+    return tuple(w for w in WORK if w in work)
 
 
 def _forced_plan(call, route, options):
     reason = why_not(route, call)
     if reason is not None:
         raise ValueError(f"conv_route({route!r}) cannot compute this convolution: {reason}")
-    budget = options["budget"] or memory_budget(call["device"])
+    return route_plan(call, route, reasons=(f"forced by conv_route({route!r})",), forced=True, **options)
+
+
+def route_plan(call, route, *, reasons, forced=False, workers=None, budget=None, split=None):
+    """The plan that computes ``call`` on ``route`` with the given parameters (defaults as
+    ``conv_route`` documents); the caller has checked ``why_not``."""
+    budget = budget or memory_budget(call["device"])
     parameters = {}
     if route in ("pipelines", "winograd"):
-        workers = options["workers"] or parallel.workers() or 1
+        workers = workers or parallel.workers() or 1
         parameters = dict(workers=workers, step_bytes=max(1, budget // workers))
         if route == "winograd":
-            parameters["split"] = options["split"] or _winograd_split(call, budget)
+            parameters["split"] = split or _winograd_split(call, budget)
     elif route == "chunks":
         parameters = dict(chunk_images=_chunk_images(call, budget))
-    return ConvPlan(route, **call, **parameters, forced=True, reasons=(f"forced by conv_route({route!r})",))
+    return ConvPlan(route, **call, **parameters, forced=forced, reasons=tuple(reasons))
 
 
 def _without_device_kernels(route, device):

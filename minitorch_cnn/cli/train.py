@@ -3,6 +3,7 @@ per-epoch evaluation, checkpoints, a JSON-lines log and training curves."""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import time
@@ -14,6 +15,7 @@ EXAMPLES = """examples:
   minitorch-cnn train --model resnet_cifar --model-option depth=20 --data cifar10 --data-dir ~/data \\
       --augment --scheduler multistep --lr 0.1 --weight-decay 1e-4 --epochs 160 --device auto
   minitorch-cnn train --mixup 0.2 --label-smoothing 0.1
+  minitorch-cnn train --autotune                        each convolution's route measured per shape
   minitorch-cnn train --resume runs/lenet5-digits/last.npz   continue an interrupted run exactly
 
 The run's folder (--out, default runs/MODEL-DATA) receives last.npz (every epoch),
@@ -78,6 +80,9 @@ def add_parser(sub) -> None:
     train.add_argument("--out", help="the run's folder (default runs/MODEL-DATA)")
     train.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--autotune", action="store_true",
+                       help="choose each convolution's route by timing the candidates on its first call "
+                            "(kernels.set_conv_autotune; as torch.backends.cudnn.benchmark)")
     train.set_defaults(run=run)
 
 
@@ -108,6 +113,15 @@ def _check(config: dict) -> None:
         raise ValueError(f"--data {config['data']} is read from files you download: give their folder with --data-dir")
 
 
+def _autotuned(measurements) -> str:
+    """One line: how many convolution shapes autotuning measured and the routes they took."""
+    chosen = collections.Counter(m.chosen for m in measurements)
+    differ = sum(m.chosen != m.threshold_choice for m in measurements)
+    routes = ", ".join(f"{route} {count}" for route, count in sorted(chosen.items()))
+    return (f"autotune: {len(measurements)} convolution shape{'s' * (len(measurements) != 1)} measured ({routes}); "
+            f"{differ} took another route than the thresholds'")
+
+
 def run(args) -> int:
     from ..train import load_checkpoint
     from ..train.run import DEFAULTS, build_trainer
@@ -136,7 +150,12 @@ def run(args) -> int:
           f"{len(trainer.train_loader.dataset):,} training and {len(trainer.test_loader.dataset):,} test images, "
           f"{epochs}, {config['optimizer']} lr {config['lr']}, {config['scheduler']} schedule, "
           f"device {trainer.train_loader.device}")
-    trainer.fit(config["epochs"])
+    from .. import kernels
+
+    with kernels.conv_autotune(args.autotune):
+        trainer.fit(config["epochs"])
+    if args.autotune:
+        print(_autotuned(kernels.conv_autotune_records()))
     last = trainer.history[-1]
     print(f"final test accuracy {100 * last['test_top1']:.2f}% (top-5 {100 * last['test_top5']:.2f}%), best "
           f"{100 * trainer.best['test_top1']:.2f}% at epoch {trainer.best['epoch']}; "

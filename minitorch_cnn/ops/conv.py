@@ -29,7 +29,8 @@ class Conv2d(Function):
         # layout copy of x the route reads is made once and kept for the weight gradient
         # (released with the graph; x itself is saved, so an in-place change of x is still
         # caught by its version counter)
-        plan = kernels.conv_plan(x.shape, w.shape, stride, padding, dilation, groups, like=x)
+        plan = kernels.conv_plan(x.shape, w.shape, stride, padding, dilation, groups, like=x,
+                                 work=_conv2d_work(*ctx.needs_input_grad[:2]))
         x_in = plan.input_layout(x)
         ctx.plan = plan
         ctx.save_for_backward(x, w, x_in if ctx.needs_input_grad[1] else None)  # frozen w: not needed
@@ -214,7 +215,14 @@ def conv2d_plan(input, weight, stride=1, padding=0, dilation=1, groups=1):
     ``.explain()`` says why. The arguments are checked exactly as conv2d checks them."""
     input, _, stride, pad4, dilation = _conv2d_arguments("conv2d_plan", input, weight, None, stride, padding,
                                                          dilation, groups)
-    return kernels.conv_plan(input.shape, weight.shape, stride, pad4, dilation, groups, like=input.data)
+    recording = is_grad_enabled()
+    work = _conv2d_work(recording and input.requires_grad, recording and weight.requires_grad)
+    return kernels.conv_plan(input.shape, weight.shape, stride, pad4, dilation, groups, like=input.data, work=work)
+
+
+def _conv2d_work(input_grad, weight_grad):
+    """The kernels a conv2d call runs, forward and backward (what an autotuned plan times)."""
+    return ("forward",) + ("input_grad",) * bool(input_grad) + ("weight_grad",) * bool(weight_grad)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -244,8 +252,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"conv_transpose2d: bias must have shape [{out_channels}], got {list(bias.shape)}")
     # As the adjoint of a conv2d from out_channels to in_channels, whose weight is this one;
     # with an output padding past what y covers, that conv2d computes only y's positions
+    # as that conv2d's adjoint, this call runs its input-gradient kernel forward, and its
+    # backward the conv2d itself (for the input) and the weight gradient
+    recording = is_grad_enabled()
+    work = ("input_grad",) + ("forward",) * (recording and input.requires_grad) \
+        + ("weight_grad",) * (recording and weight.requires_grad)
     plan = kernels.conv_plan((input.shape[0], out_channels) + out_hw, weight.shape, stride, (ph, ph, pw, pw),
-                             dilation, groups, like=input.data, output_hw=input.shape[2:])
+                             dilation, groups, like=input.data, output_hw=input.shape[2:], work=work)
     out = ConvTranspose2d.apply(input, weight, plan)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
