@@ -1,5 +1,6 @@
 """Datasets as ``torch.utils.data``: ``Dataset`` (anything with ``__getitem__`` and
-``__len__``), ``TensorDataset``, ``Subset``, ``ConcatDataset`` and ``random_split``."""
+``__len__``), ``IterableDataset`` (a stream: anything with ``__iter__``), ``TensorDataset``,
+``Subset``, ``ConcatDataset`` and ``random_split``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,25 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A dataset read as a stream: ``iter(dataset)`` yields its samples. In a ``DataLoader``
+    with worker processes every worker iterates its own copy; ``get_worker_info()`` inside
+    ``__iter__`` says which worker it is, so that each can read its own share."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __len__(self):
+        # TypeError, as for any object without len(): list(loader) then does not fail
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: it is read by iterating, not by index")
+
+    def __add__(self, other):
+        raise TypeError("IterableDataset: concatenating streams is not supported (PyTorch's ChainDataset)")
 
 
 def _check_index(dataset, index) -> int:
