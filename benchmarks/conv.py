@@ -132,7 +132,7 @@ def route(shape, x, w, device="cpu"):
     out_hw = tuple(mt.kernels.conv_transpose_output_size(size, shape.k, shape.stride, shape.pad, 1, 0)
                    for size in (shape.h, shape.w))
     plan = mt.kernels.conv_plan((shape.n, shape.c_out) + out_hw, tuple(w.shape), (shape.stride,) * 2,
-                                (shape.pad,) * 4, (1, 1), shape.groups, like=x.data, output_hw=(shape.h, shape.w))
+                                (shape.pad,) * 4, (1, 1), shape.groups, like=x.array, output_hw=(shape.h, shape.w))
     return plan.summary()
 
 

@@ -54,7 +54,7 @@ def _arrays(case):
     mt.manual_seed(0)
     model = mt.models.get_model(case.model, **dict(case.options))
     rng = np.random.default_rng(0)
-    values = [np.asarray(p.detach().cpu().data, dtype=np.float32) for p in model.parameters()]
+    values = [np.asarray(p.detach().cpu().array, dtype=np.float32) for p in model.parameters()]
     return values, [rng.standard_normal(v.shape, dtype=np.float32) * 1e-3 for v in values]
 
 

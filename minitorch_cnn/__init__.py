@@ -58,7 +58,8 @@ from .creation import (
     zeros_like,
 )
 from . import autograd, cuda, kernels, ops
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
 from .ops import (
     abs,
     amax,
@@ -70,6 +71,7 @@ from .ops import (
     clamp,
     exp,
     flatten,
+    flip,
     floor_divide,
     fmod,
     isfinite,
@@ -77,6 +79,7 @@ from .ops import (
     isnan,
     log,
     log_softmax,
+    masked_fill,
     logsumexp,
     matmul,
     maximum,
@@ -85,6 +88,7 @@ from .ops import (
     permute,
     remainder,
     reshape,
+    roll,
     sigmoid,
     sign,
     softmax,
@@ -96,6 +100,7 @@ from .ops import (
     sum,
     tanh,
     transpose,
+    unflatten,
     unsqueeze,
     var,
     where,
@@ -103,11 +108,19 @@ from .ops import (
 from .ops import max, min  # noqa: A004  (PyTorch's names)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import nn, optim
-from . import data, models
+from . import data, models, utils
+from . import accelerator, backends
 from .inspect import summary
 from .serialization import CheckpointError, load, load_safetensors, save
 
 bool = bool_  # noqa: A001  (``minitorch_cnn.bool`` as ``torch.bool``)
+# PyTorch's other dtype names (the NumPy dtypes above under torch's aliases)
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
 clip = clamp
 
 __version__ = "0.1.0"

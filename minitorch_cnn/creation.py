@@ -49,7 +49,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     and anything else goes to the default device, as ``torch.tensor``."""
     if isinstance(data, Tensor):
         device = data.device if device is None else device
-        data = data.data
+        data = data.array
     on_device = _device_array(data)
     if on_device is not None:
         dev = backend.device_of(on_device) if device is None else backend.as_device(device)

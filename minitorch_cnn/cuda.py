@@ -42,6 +42,11 @@ def current_device() -> int:
     return _cupy().cuda.runtime.getDevice()
 
 
+def set_device(device) -> None:
+    """Make ``device`` (an index, "cuda:N" or a device) the current GPU, as ``torch.cuda.set_device``."""
+    _cupy().cuda.Device(_index(device)).use()
+
+
 def get_device_name(device=None) -> str:
     name = _cupy().cuda.runtime.getDeviceProperties(_index(device))["name"]
     return name.decode() if isinstance(name, bytes) else str(name)

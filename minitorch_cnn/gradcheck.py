@@ -58,19 +58,19 @@ class _StateGuard:
         self.owners = []
         for candidate in (fn, getattr(fn, "__self__", None)):
             if candidate is not None and callable(getattr(candidate, "named_buffers", None)):
-                snapshot = {name: buf.data.copy() for name, buf in candidate.named_buffers()}
+                snapshot = {name: buf.array.copy() for name, buf in candidate.named_buffers()}
                 self.owners.append((candidate, snapshot))
-        self.inputs = [(t, t.data.copy()) for t in inputs if isinstance(t, Tensor)]
+        self.inputs = [(t, t.array.copy()) for t in inputs if isinstance(t, Tensor)]
 
     def restore(self, inputs_too: bool = False) -> None:
         backend.set_rng_state(self.rng)
         for owner, snapshot in self.owners:
             for name, buf in owner.named_buffers():
                 if name in snapshot:
-                    buf.data[...] = snapshot[name]
+                    buf.array[...] = snapshot[name]
         if inputs_too:
             for t, saved in self.inputs:
-                t.data[...] = saved
+                t.array[...] = saved
 
 
 def _outputs(result) -> list:
@@ -107,7 +107,7 @@ def _vjp(outs, wrt, upstream):
     for t, g in zip(wrt, grads):
         if g is not None and g.dtype != t.dtype:
             raise GradcheckError(f"gradcheck: the gradient for an input of dtype {t.dtype} came back as {g.dtype}")
-        result.append(np.zeros(t.shape) if g is None else _host(g.data).astype(np.float64))
+        result.append(np.zeros(t.shape) if g is None else _host(g.array).astype(np.float64))
     return result
 
 
@@ -134,25 +134,25 @@ class _Checker:
             return _outputs(self.fn(*self.inputs))
 
     def evaluate_flat(self) -> list:
-        return [_host(o.data).astype(np.float64).ravel() for o in self.evaluate(record=False)]
+        return [_host(o.array).astype(np.float64).ravel() for o in self.evaluate(record=False)]
 
     def perturbed_difference(self, t: Tensor, direction) -> list:
         """(f(x + eps d) - f(x - eps d)) / 2 eps per output, ``direction`` an index or an array."""
-        original = t.data.copy()
+        original = t.array.copy()
         try:
             if isinstance(direction, tuple):
-                t.data[direction] = original[direction] + self.eps
+                t.array[direction] = original[direction] + self.eps
                 plus = self.evaluate_flat()
-                t.data[direction] = original[direction] - self.eps
+                t.array[direction] = original[direction] - self.eps
                 minus = self.evaluate_flat()
             else:
                 step = backend.to_device(direction * self.eps, t.device)
-                t.data[...] = original + step
+                t.array[...] = original + step
                 plus = self.evaluate_flat()
-                t.data[...] = original - step
+                t.array[...] = original - step
                 minus = self.evaluate_flat()
         finally:
-            t.data[...] = original
+            t.array[...] = original
         return [(p - m) / (2 * self.eps) for p, m in zip(plus, minus)]
 
     def compare(self, analytical, numerical, where) -> str:

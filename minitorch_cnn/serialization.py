@@ -41,7 +41,7 @@ class CheckpointError(ValueError):
 
 def _encode(obj, path: str, arrays: dict):
     if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
-        array = obj.detach().data if isinstance(obj, Tensor) else obj
+        array = obj.detach().array if isinstance(obj, Tensor) else obj
         array = array if isinstance(array, np.ndarray) else array.get()
         if array.dtype == object:
             raise TypeError(f"save: {path or 'value'} is an object array, which cannot be saved without pickle")

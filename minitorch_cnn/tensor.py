@@ -75,7 +75,7 @@ class Tensor:
     factories; ``Tensor(array)`` wraps an existing NumPy/CuPy array without copying.
     """
 
-    __slots__ = ("data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
                  "_accumulator", "_hooks", "__weakref__")
     # NumPy defers to our reflected operators: `ndarray * Tensor` calls Tensor.__rmul__.
     __array_ufunc__ = None
@@ -83,11 +83,11 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         if isinstance(data, np.generic):
             data = np.asarray(data)
         backend.xp_of(data)  # raises for anything that is not a numpy/cupy array
-        self.data = data
+        self.array = data
         self._requires_grad = False
         self._grad = None
         self.grad_fn = None
@@ -104,7 +104,7 @@ class Tensor:
         t = cls.__new__(cls)
         if isinstance(array, np.generic):
             array = np.asarray(array)
-        t.data = array
+        t.array = array
         t._requires_grad = requires_grad
         t._grad = None
         t.grad_fn = grad_fn
@@ -117,37 +117,37 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self.array.shape
 
     def size(self, dim: int | None = None):
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_ops.normalize_dim(dim, self.ndim, "dim")]
+            return self.array.shape
+        return self.array.shape[_ops.normalize_dim(dim, self.ndim, "dim")]
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def element_size(self) -> int:
-        return self.data.dtype.itemsize
+        return self.array.dtype.itemsize
 
     @property
     def nbytes(self) -> int:
-        return int(self.data.nbytes)
+        return int(self.array.nbytes)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> backend.device:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_cuda(self) -> bool:
@@ -261,7 +261,26 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (shared, as in PyTorch), cut from the graph."""
-        return Tensor._wrap(self.data, version=self._version)
+        return Tensor._wrap(self.array, version=self._version)
+
+    @property
+    def data(self) -> Tensor:
+        """As PyTorch's ``.data``: a tensor of the same values sharing this one's memory,
+        outside the graph (``requires_grad`` False) and with a version counter of its own, so
+        that in-place changes through it (``m.weight.data.normal_(0, 0.02)``) are not seen by
+        autograd's checks; ``detach()`` is the safe way, whose in-place changes are.
+
+        Assigning ``t.data = other`` (a Tensor) makes ``t`` hold ``other``'s values in
+        place of its own, shape and dtype included, keeping ``t`` itself, its gradient flag
+        and its place in the graph. The raw NumPy or CuPy array is ``t.array``."""
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: assigned value must be a Tensor, got {type(value).__name__} (the raw "
+                            f"array is Tensor.array)")
+        self.array = value.array
 
     def detach_(self) -> Tensor:
         if self.grad_fn is not None:
@@ -275,7 +294,7 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.device.type != "cpu":
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
-        return self.data
+        return self.array
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
@@ -284,10 +303,10 @@ class Tensor:
     def item(self):
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self):
-        array = self.data if self.device.type == "cpu" else self.data.get()
+        array = self.array if self.device.type == "cpu" else self.array.get()
         return array.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
@@ -332,6 +351,16 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
+    def type(self, dtype=None):
+        """With no argument, the type's name as PyTorch spells it ("torch.FloatTensor", and
+        "torch.cuda.FloatTensor" on a GPU); with a dtype, this tensor in it (``to(dtype)``)."""
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+            where = "torch.cuda." if self.device.type == "cuda" else "torch."
+            return f"{where}{names.get(str(self.dtype), str(self.dtype))}Tensor"
+        return self.to(dtype)
+
     def clone(self, memory_format=backend.preserve_format) -> Tensor:
         return _ops.clone(self, memory_format)
 
@@ -346,11 +375,11 @@ class Tensor:
         if memory_format is backend.channels_last:
             if self.ndim != 4:
                 raise RuntimeError(f"channels_last memory format needs a 4-D tensor, got {self.ndim}-D")
-            return backend.channels_innermost(self.data)
+            return backend.channels_innermost(self.array)
         if memory_format is not backend.contiguous_format:
             raise ValueError(f"is_contiguous: memory_format must be contiguous_format or channels_last, "
                              f"got {memory_format!r}")
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
         return _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
@@ -364,7 +393,7 @@ class Tensor:
 
     # -------------------------------------------------------------------- python
     def __repr__(self) -> str:
-        array = self.data if self.device.type == "cpu" else self.data.get()
+        array = self.array if self.device.type == "cpu" else self.array.get()
         body = np.array2string(array, separator=", ", prefix="tensor(", precision=4, threshold=1000, edgeitems=3)
         extras = []
         if self.device.type != "cpu":
@@ -386,12 +415,12 @@ class Tensor:
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
@@ -518,6 +547,12 @@ class Tensor:
     reshape = _method("reshape")
     view = _method("view")
     flatten = _method("flatten")
+    unflatten = _method("unflatten")
+    flip = _method("flip")
+    roll = _method("roll")
+    masked_fill = _method("masked_fill")
+    relu = _method("relu")
+    erf = _method("erf")
     squeeze = _method("squeeze")
     unsqueeze = _method("unsqueeze")
     permute = _method("permute")
@@ -546,6 +581,10 @@ class Tensor:
     fill_ = _method("fill_")
     copy_ = _method("copy_")
     clamp_ = _method("clamp_")
+    normal_ = _method("normal_")
+    uniform_ = _method("uniform_")
+    exponential_ = _method("exponential_")
+    bernoulli_ = _method("bernoulli_")
 
     def view_as(self, other: Tensor) -> Tensor:
         return _ops.view(self, other.shape)
@@ -582,6 +621,16 @@ class Tensor:
         return _ops.logical_op(self, other, "or")
 
     def __xor__(self, other):
+        return _ops.logical_op(self, other, "xor")
+
+    # reflected: ``1 & x`` (the operation is symmetric)
+    def __rand__(self, other):
+        return _ops.logical_op(self, other, "and")
+
+    def __ror__(self, other):
+        return _ops.logical_op(self, other, "or")
+
+    def __rxor__(self, other):
         return _ops.logical_op(self, other, "xor")
 
     def __invert__(self):

@@ -32,7 +32,7 @@ def leaf(seed, shape, device=None, low=None, dtype=np.float64):
 
 def host(t):
     """A tensor's values as a NumPy array on the host."""
-    return np.asarray(t.detach().cpu().data)
+    return np.asarray(t.detach().cpu().array)
 
 
 def dim_of(ndim):

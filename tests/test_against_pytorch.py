@@ -171,4 +171,4 @@ def test_torchvision_models_give_the_same_outputs_with_the_same_weights(name, kw
     with torch.no_grad():
         expected = tv(torch.from_numpy(x)).numpy()
     with mt.no_grad():
-        np.testing.assert_allclose(ours(mt.tensor(x)).data, expected, rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(ours(mt.tensor(x)).array, expected, rtol=1e-3, atol=1e-4)

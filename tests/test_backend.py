@@ -130,9 +130,9 @@ def test_a_cupy_array_becomes_a_tensor_on_its_device_without_a_host_copy(standin
     array = standin_cuda.arange(6, dtype=np.float32).reshape(2, 3)
     t = mt.tensor(array)
     assert t.device == "cuda:0" and t.dtype == mt.float32 and t.shape == (2, 3)
-    assert t.data is not array, "tensor() copies, as torch.tensor"
+    assert t.array is not array, "tensor() copies, as torch.tensor"
     assert t.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
-    assert mt.tensor(array, dtype=mt.float64, device="cpu").data.dtype == np.float64
+    assert mt.tensor(array, dtype=mt.float64, device="cpu").array.dtype == np.float64
 
 
 def test_tensors_on_different_devices_meet_with_an_error_naming_both(standin_cuda):

@@ -172,7 +172,7 @@ def test_the_measured_arrays_have_the_call_s_memory_format(device):
                                                     "channels_last")}
     arrays = autotune._random_arrays(call)
     assert [tuple(a.shape) for a in arrays] == [(2, 3, 5, 4), (6, 3, 3, 3), (2, 6, 3, 2)]
-    assert all(mt.backend.xp_of(a) is mt.backend.xp_of(x.data) for a in arrays)
+    assert all(mt.backend.xp_of(a) is mt.backend.xp_of(x.array) for a in arrays)
     assert [mt.backend.is_channels_last(a) for a in (arrays[0], arrays[2])] == [True, True]
 
 

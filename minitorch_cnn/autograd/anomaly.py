@@ -63,9 +63,9 @@ def check_gradient(node_name: str, index: int, grad, creation: str | None) -> No
     """Raise if ``grad`` (a Tensor) holds NaN or Inf."""
     from ..backend import xp_of
 
-    xp = xp_of(grad.data)
-    if grad.data.dtype.kind == "f" and not bool(xp.isfinite(grad.data).all()):
-        kind = "nan" if bool(xp.isnan(grad.data).any()) else "inf"
+    xp = xp_of(grad.array)
+    if grad.array.dtype.kind == "f" and not bool(xp.isfinite(grad.array).all()):
+        kind = "nan" if bool(xp.isnan(grad.array).any()) else "inf"
         where = creation or "(the creation stack is recorded only for ops created under detect_anomaly)\n"
         raise RuntimeError(
             f"Function '{node_name}' returned {kind} values in its {index}th output.\n"

@@ -119,8 +119,8 @@ def _held_only_by_engine(grad, engine_references):
     "steals" a gradient on the same condition (its use count)."""
     if sys.getrefcount(grad) > engine_references + 2:  # + this parameter and getrefcount's argument
         return False
-    data = grad.data
-    if sys.getrefcount(data) > 3:  # grad.data, the local name, the argument
+    data = grad.array
+    if sys.getrefcount(data) > 3:  # grad.array, the local name, the argument
         return False
     if any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape)):
         return False  # a broadcast view (several elements in one place) cannot become a writable .grad
@@ -159,18 +159,18 @@ def _accumulate_into_leaf(leaf, grad, create_graph, engine_references=None):
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     elif leaf.grad is None:
-        if not _same_layout(leaf.data, grad.data) and _dense(leaf.data):
-            leaf.grad = Tensor._wrap(_in_layout_of(leaf.data, grad.data))
+        if not _same_layout(leaf.array, grad.array) and _dense(leaf.array):
+            leaf.grad = Tensor._wrap(_in_layout_of(leaf.array, grad.array))
             return
         if engine_references is not None and _held_only_by_engine(grad, engine_references + 1):
-            leaf.grad = Tensor._wrap(grad.data)
+            leaf.grad = Tensor._wrap(grad.array)
             return
         # a fresh array: leaf.grad must never alias a tensor the caller still holds. order="K"
         # keeps the memory layout (convolutions return NCHW views of channels-last memory;
         # a C-order copy of those is a transposing copy, several times slower than memcpy)
-        leaf.grad = Tensor._wrap(grad.data.copy(order="K"))
+        leaf.grad = Tensor._wrap(grad.array.copy(order="K"))
     else:
-        leaf.grad = Tensor._wrap(leaf.grad.data + grad.data)
+        leaf.grad = Tensor._wrap(leaf.grad.array + grad.array)
 
 
 def _targets(inputs):

@@ -130,13 +130,13 @@ class Context:
                 continue
             slot = None
             for t in inputs:
-                if t.data is item:
+                if t.array is item:
                     slot = _SavedInput(t)
                     break
             if slot is None:
                 for index, (t, raw) in enumerate(zip(outputs, raw_outputs)):
-                    if t is not None and (t.data is item or raw is item):
-                        slot = _SavedOutput(t.data, index, t._version)
+                    if t is not None and (t.array is item or raw is item):
+                        slot = _SavedOutput(t.array, index, t._version)
                         break
             slots.append(item if slot is None else slot)
         self._saved = slots
@@ -302,7 +302,7 @@ class Function:
         recording = is_grad_enabled()
         needs = tuple(isinstance(a, Tensor) and recording and a.requires_grad for a in args)
         ctx = Context(needs)
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        raw = [a.array if isinstance(a, Tensor) else a for a in args]
         # as in PyTorch, float arithmetic never warns: inf and nan propagate, and
         # detect_anomaly() is the tool that finds where they come from
         with np.errstate(all="ignore"):
@@ -354,10 +354,10 @@ def _check_same_device(cls, args) -> None:
 def _share_version_if_view(out, inputs) -> None:
     """An output that is a view of an input shares its version counter (as in PyTorch), so
     that an in-place change through either is seen by backward."""
-    if out.data.base is None:
+    if out.array.base is None:
         return
     for t in inputs:
-        if out.data is t.data or backend.xp_of(t.data).may_share_memory(out.data, t.data):
+        if out.array is t.array or backend.xp_of(t.array).may_share_memory(out.array, t.array):
             out._version = t._version
             return
 
@@ -384,7 +384,7 @@ def once_differentiable(backward):
     def wrapper(ctx, *grad_outputs):
         Tensor = _tensor_class()
 
-        raw = [None if g is None else g.data for g in grad_outputs]
+        raw = [None if g is None else g.array for g in grad_outputs]
         with no_grad():
             results = backward(ctx, *raw)
         single = not isinstance(results, tuple)

@@ -1,4 +1,5 @@
-"""Whether operations record the graph: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+"""Whether operations record the graph: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
+``inference_mode``.
 
 The flag is thread-local (as in PyTorch), so a data-loading thread cannot switch recording
 off for the training loop. Each class works as a context manager and as a decorator.
@@ -78,3 +79,49 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         _set_enabled(self._previous)  # the decorator form must not leave the mode switched
         return super().__call__(fn)
+
+
+def is_inference_mode_enabled() -> bool:
+    return getattr(_state, "inference", False)
+
+
+class inference_mode(_GradModeContext):
+    """``inference_mode(mode=True)``, as PyTorch: no graph is recorded inside (``no_grad``);
+    ``inference_mode(False)`` turns recording on and inference mode off (PyTorch: "disabling
+    inference mode means enabling grad modes"). Context manager and decorator, with or
+    without the call (``@inference_mode`` too).
+
+    PyTorch's inference tensors also refuse to enter autograd later and skip version
+    counting; here they are ordinary tensors made without a graph, which is what programs
+    use the mode for."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):  # @inference_mode, without the call
+            return cls(True)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be a bool, got {mode!r}")
+        self.mode = mode
+        self._mode = not mode
+
+    def __enter__(self):
+        self._previous = is_grad_enabled()
+        self._previous_inference = is_inference_mode_enabled()
+        _set_enabled(not self.mode)
+        _state.inference = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _set_enabled(self._previous)
+        _state.inference = self._previous_inference
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

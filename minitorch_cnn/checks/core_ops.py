@@ -106,6 +106,11 @@ for _op, _fn in [
     ("pad (reflect)", lambda a: F.pad(a, (2, 3, 1, 1), mode="reflect")),
     ("pad (replicate)", lambda a: F.pad(a, (3, 1), mode="replicate")),
     ("pad (circular)", lambda a: F.pad(a, (1, 2, 2, 1), mode="circular")),
+    ("getitem (int, slice, indices)", lambda a: a[1, :, [3, 0]]),
+    ("flip", lambda a: a.flip((0, 2))),
+    ("roll", lambda a: a.roll((1, -2), (1, 2))),
+    ("masked_fill", lambda a: a.masked_fill(a.detach() > 0.5, 2.0)),
+    ("unflatten", lambda a: a.unflatten(2, (2, -1))),
 ]:
     register(_op, "input (2, 3, 4)", lambda _fn=_fn: (_fn, (_x(2, 3, 4),)))
 register("getitem (repeated indices)", "input (2, 3, 4)", lambda: (lambda a: a[[0, 0]] ** 2, (_x(2, 3, 4),)),

@@ -35,7 +35,7 @@ class WholeModel:
         return self.model.named_buffers()
 
     def flat_parameters(self):
-        arrays = [p.data.ravel() for p in self.model.parameters()]
+        arrays = [p.array.ravel() for p in self.model.parameters()]
         values = backend.xp_of(arrays[0]).concatenate(arrays)  # on the parameters' own device
         return mt.tensor(values, dtype="float64", requires_grad=True)
 

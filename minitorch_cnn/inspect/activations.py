@@ -81,12 +81,12 @@ def activation_statistics(model, inputs: Tensor, targets: Tensor | None = None) 
             out = output[0] if isinstance(output, tuple) else output
             if not isinstance(out, Tensor):
                 return
-            values = _host64(out.data)
+            values = _host64(out.array)
             index = len(rows)
             rows.append(LayerStats(name, type(mod).__name__, tuple(out.shape), float(values.mean()),
                                    float(values.std()), float((values == 0).mean()), None, None))
             if out.requires_grad:
-                out.register_hook(lambda grad: output_grads.__setitem__(index, _norm(grad.data)))
+                out.register_hook(lambda grad: output_grads.__setitem__(index, _norm(grad.array)))
         return hook
 
     for name, module in leaves:
@@ -103,7 +103,7 @@ def activation_statistics(model, inputs: Tensor, targets: Tensor | None = None) 
     finally:
         for handle in handles:
             handle.remove()
-    weight_norms = {name: math.sqrt(sum(_norm(p.grad.data) ** 2 for p in m.parameters(recurse=False)
+    weight_norms = {name: math.sqrt(sum(_norm(p.grad.array) ** 2 for p in m.parameters(recurse=False)
                                         if p.grad is not None))
                     for name, m in leaves if any(True for _ in m.parameters(recurse=False))}
     for index, row in enumerate(rows):

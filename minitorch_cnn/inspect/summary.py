@@ -218,7 +218,7 @@ def summary(model, input_size=None, *, input=None, batch_size: int = 1, depth: i
         row = stack.pop()
         outputs = _tensors(output)
         row.output_shapes = [tuple(t.shape) for t in outputs]
-        row.activation_bytes = sum(t.numel() * t.data.itemsize for t in outputs)
+        row.activation_bytes = sum(t.numel() * t.array.itemsize for t in outputs)
         if row.is_leaf:
             macs = count_macs(module, inputs, output)
             for open_row in stack + [row]:
@@ -229,7 +229,7 @@ def summary(model, input_size=None, *, input=None, batch_size: int = 1, depth: i
         handles.append(module.register_forward_pre_hook(before))
         handles.append(module.register_forward_hook(after))
     modes = {id(m): m.training for m in model.modules()}
-    saved_buffers = [(b, b.data.copy()) for b in model.buffers()]
+    saved_buffers = [(b, b.array.copy()) for b in model.buffers()]
     try:
         model.train(train)
         with no_grad():
@@ -240,7 +240,7 @@ def summary(model, input_size=None, *, input=None, batch_size: int = 1, depth: i
         for m in model.modules():
             m.training = modes[id(m)]
         for buffer, data in saved_buffers:
-            buffer.data[...] = data
+            buffer.array[...] = data
     leaves = [r for r in rows if r.is_leaf]
     return ModelSummary(
         model_name=type(model).__name__,
@@ -250,7 +250,7 @@ def summary(model, input_size=None, *, input=None, batch_size: int = 1, depth: i
         trainable_params=sum(p.numel() for p in parameters if p.requires_grad),
         total_macs=sum(r.macs for r in leaves),
         activation_bytes=sum(r.activation_bytes for r in leaves),
-        param_bytes=sum(p.numel() * p.data.itemsize for p in parameters),
-        input_bytes=input.numel() * input.data.itemsize,
+        param_bytes=sum(p.numel() * p.array.itemsize for p in parameters),
+        input_bytes=input.numel() * input.array.itemsize,
         max_depth=depth,
     )

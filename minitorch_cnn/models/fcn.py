@@ -39,7 +39,7 @@ def _upsampler(channels: int, size: int, stride: int) -> nn.ConvTranspose2d:
     layer = nn.ConvTranspose2d(channels, channels, size, stride=stride, bias=False)
     # built on the host, then moved: the layer's weight may already live on a GPU
     kernel = bilinear_kernel(channels, size).astype(layer.weight.dtype)
-    layer.weight.data[...] = backend.to_device(kernel, layer.weight.device)
+    layer.weight.array[...] = backend.to_device(kernel, layer.weight.device)
     return layer
 
 

@@ -16,6 +16,7 @@ from . import init
 from ._checks import check_input
 from .module import Module
 from .parameter import Parameter
+from ..errors import ArgumentTypeError, ShapeError
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -30,17 +31,17 @@ class _ConvNd(Module):
         n = self._spatial
         name = type(self).__name__
         if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
+            raise ShapeError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                              f"divisible by groups ({groups})")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+            raise ShapeError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
+                raise ShapeError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
             if self._transposed:
-                raise ValueError(f"{name}: string padding is not supported for transposed convolutions")
+                raise ShapeError(f"{name}: string padding is not supported for transposed convolutions")
             if padding == "same" and any(s != 1 for s in int_tuple(stride, n, f"{name}: stride", 1)):
-                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
+                raise ShapeError(f"{name}: padding='same' is not supported for strided convolutions")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = int_tuple(kernel_size, n, f"{name}: kernel_size", 1)
         self.stride = int_tuple(stride, n, f"{name}: stride", 1)
@@ -120,7 +121,7 @@ class _Conv(_ConvNd):
         """The plan this layer's convolution takes for ``input`` (a 2-D layer only; not a
         PyTorch method): ``layer.plan(x).explain()`` says which route and why."""
         if self._spatial != 2:
-            raise TypeError(f"{type(self).__name__}.plan: only 2-D convolutions are planned directly "
+            raise ArgumentTypeError(f"{type(self).__name__}.plan: only 2-D convolutions are planned directly "
                             f"(a Conv1d is a Conv2d of height 1)")
         self._check(input)
         padded, padding = self._input_and_padding(input)
@@ -146,7 +147,7 @@ class _ConvTranspose(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}, got {padding_mode!r}')
+            raise ShapeError(f'Only "zeros" padding mode is supported for {type(self).__name__}, got {padding_mode!r}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding, device=device, dtype=dtype)
 
@@ -160,7 +161,7 @@ class _ConvTranspose(_ConvNd):
             smallest = kernels.conv_transpose_output_size(input.shape[-n + a], self.kernel_size[a], self.stride[a],
                                                           self.padding[a], self.dilation[a], 0)
             if not smallest <= wanted[a] < smallest + self.stride[a]:
-                raise ValueError(f"{self!r}: requested output size {tuple(wanted)} is not reachable: dim {a} must be "
+                raise ShapeError(f"{self!r}: requested output size {tuple(wanted)} is not reachable: dim {a} must be "
                                  f"in [{smallest}, {smallest + self.stride[a] - 1}]")
             extra.append(wanted[a] - smallest)
         return tuple(extra)

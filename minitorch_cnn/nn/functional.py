@@ -7,6 +7,7 @@ from ..ops.activation import (celu, elu, erf, gelu, hardsigmoid, hardswish, hard
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv2d_plan, conv_transpose1d, conv_transpose2d
 from ..ops.dropout import dropout, dropout2d, stochastic_depth
+from ..ops.indexing import one_hot
 from ..ops.linalg import linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
                         l1_loss, mse_loss, nll_loss, smooth_l1_loss)

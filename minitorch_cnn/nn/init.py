@@ -70,7 +70,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
     values = np.asarray(values, dtype=tensor.dtype)
-    tensor.data[...] = backend.to_device(values, tensor.device)
+    tensor.array[...] = backend.to_device(values, tensor.device)
     tensor._version.value += 1
     return tensor
 

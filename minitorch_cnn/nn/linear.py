@@ -80,7 +80,7 @@ class Unflatten(Module):
         if -1 not in self.unflattened_size and size != input.shape[dim]:
             raise ValueError(f"{self!r}: unflattened_size {self.unflattened_size} must multiply to the size of dim "
                              f"{self.dim} ({input.shape[dim]}) of input shape {list(input.shape)}")
-        return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1:])
+        return input.unflatten(dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -239,12 +239,12 @@ class Module:
                     for name, t in store.items():
                         if t is None:
                             continue
-                        new = convert(t.data)
-                        if new is not t.data:
-                            t.data = new
+                        new = convert(t.array)
+                        if new is not t.array:
+                            t.array = new
                             t._version.value += 1  # a graph that saved the old value will notice
                         if t.grad is not None:
-                            t.grad = Tensor._wrap(convert(t.grad.data))
+                            t.grad = Tensor._wrap(convert(t.grad.array))
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -330,7 +330,7 @@ class Module:
                 continue
             target = getattr(module, store)[name]
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value.array if isinstance(value, Tensor) else value
             if not hasattr(array, "shape"):
                 array = np.asarray(array)
             if tuple(array.shape) != tuple(target.shape):
@@ -348,7 +348,7 @@ class Module:
         with no_grad():
             for target, array in plan:
                 array = backend.to_device(array, target.device)
-                target.data[...] = array.astype(target.dtype, copy=False)
+                target.array[...] = array.astype(target.dtype, copy=False)
                 target._version.value += 1
         return IncompatibleKeys(missing, unexpected)
 

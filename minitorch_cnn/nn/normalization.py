@@ -46,7 +46,7 @@ class _NormBase(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked.data[...] = 0
+            self.num_batches_tracked.array[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -59,7 +59,7 @@ class _NormBase(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with no_grad():
-                self.num_batches_tracked.data[...] += 1
+                self.num_batches_tracked.array[...] += 1
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.item())
         return factor

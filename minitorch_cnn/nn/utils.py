@@ -29,8 +29,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     params = _with_grads(parameters)
     if not params:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
-    xp = xp_of(params[0].grad.data)
-    grads = [p.grad.data for p in params]
+    xp = xp_of(params[0].grad.array)
+    grads = [p.grad.array for p in params]
     if math.isinf(norm_type):
         total = max(float(xp.abs(g).max()) if g.size else 0.0 for g in grads)
     else:
@@ -41,7 +41,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     scale = max_norm / (total + 1e-6)
     if scale < 1.0:
         for p in params:  # new arrays: the engine may hand one gradient array to several leaves
-            p.grad = Tensor._wrap(p.grad.data * p.grad.data.dtype.type(scale))
+            p.grad = Tensor._wrap(p.grad.array * p.grad.array.dtype.type(scale))
     return Tensor._wrap(xp.asarray(total, dtype=grads[0].dtype))
 
 
@@ -50,4 +50,4 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     if not isinstance(clip_value, numbers.Real) or clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be a non-negative number, got {clip_value!r}")
     for p in _with_grads(parameters):
-        p.grad = Tensor._wrap(xp_of(p.grad.data).clip(p.grad.data, -clip_value, clip_value))
+        p.grad = Tensor._wrap(xp_of(p.grad.array).clip(p.grad.array, -clip_value, clip_value))

@@ -25,7 +25,7 @@ def _prepare(a, b, name: str, float_result: bool = False):
     dtype = result_type(a, b)
     if float_result and dtype.kind != "f":
         dtype = backend.get_default_dtype()
-    return a, b, dtype, backend.xp_of(ref.data)
+    return a, b, dtype, backend.xp_of(ref.array)
 
 
 class Add(Function):
@@ -106,6 +106,11 @@ class RPowScalar(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if ctx.log_base == float("-inf"):
+            # 0 ** b: PyTorch's convention, slope 0 where b >= 0 (the result is 0 or 1 there,
+            # and 0 * -inf would be nan); where b < 0 the result is inf and so is the slope
+            exponent_negative = constant(backend.xp_of(out.array).isinf(out.array))
+            return None, where(exponent_negative, grad * out * ctx.log_base, 0.0), None, None
         return None, grad * out * ctx.log_base, None, None
 
 
@@ -123,10 +128,11 @@ class PowTensor(Function):
         a, b, out = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = grad * b * a ** (b - 1)
+            # PyTorch's convention: 0 where the exponent is 0 (0 ** 0 has slope 0, not 0 * inf)
+            grad_a = where(constant(b.array == 0), 0.0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             # d/db a**b = a**b log a; PyTorch's convention: 0 where a == 0 and b >= 0
-            zero_base = constant((a.data == 0) & (b.data >= 0))
+            zero_base = constant((a.array == 0) & (b.array >= 0))
             grad_b = where(zero_base, 0.0, grad * out * a.log())
         return grad_a, grad_b, None, None
 
@@ -206,7 +212,7 @@ def _check_divisor(b, dtype, name):
     if dtype.kind == "b":
         raise TypeError(f"{name}: not defined for bool tensors")
     if dtype.kind in "iu":
-        zero = (b.data == 0).any() if isinstance(b, Tensor) else b == 0
+        zero = (b.array == 0).any() if isinstance(b, Tensor) else b == 0
         if bool(zero):
             raise ZeroDivisionError(f"{name}: integer division by zero")
 
@@ -232,7 +238,7 @@ def floor_divide(input, other):
     does not require grad (PyTorch does not differentiate it either)."""
     a, b, dtype, xp = _prepare(input, other, "floor_divide")
     _check_divisor(b, dtype, "floor_divide")
-    return Tensor._wrap(xp.floor_divide(*(as_array(v.data if isinstance(v, Tensor) else v, dtype, xp)
+    return Tensor._wrap(xp.floor_divide(*(as_array(v.array if isinstance(v, Tensor) else v, dtype, xp)
                                           for v in (a, b))))
 
 

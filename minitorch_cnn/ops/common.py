@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import ArgumentTypeError, ShapeError
 from .. import backend
 from ..tensor import Tensor
 
@@ -45,9 +46,9 @@ def int_tuple(value, n: int, name: str, minimum: int) -> tuple:
     elif isinstance(value, (tuple, list)) and len(value) in (1, n) and all(integral(v) for v in value):
         values = tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
     else:
-        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+        raise ArgumentTypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
     if any(v < minimum for v in values):
-        raise ValueError(f"{name} must be >= {minimum}, got {values}")
+        raise ShapeError(f"{name} must be >= {minimum}, got {values}")
     return values
 
 

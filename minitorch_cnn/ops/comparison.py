@@ -14,10 +14,10 @@ def _compare(a, b, ufunc, name):
         if a.device != b.device:
             raise RuntimeError(f"{name}: expected both tensors on the same device, got {a.device} and {b.device}")
         broadcast_shapes(a.shape, b.shape, name)
-    xp = backend.xp_of(ref.data)
+    xp = backend.xp_of(ref.array)
     dtype = result_type(a, b)
-    left = as_array(a.data if isinstance(a, Tensor) else a, dtype, xp)
-    right = as_array(b.data if isinstance(b, Tensor) else b, dtype, xp)
+    left = as_array(a.array if isinstance(a, Tensor) else a, dtype, xp)
+    right = as_array(b.array if isinstance(b, Tensor) else b, dtype, xp)
     return Tensor._wrap(xp.asarray(getattr(xp, ufunc)(left, right)))
 
 
@@ -57,5 +57,5 @@ def logical_op(input, other, op):
 def logical_not(input):
     if input.dtype.kind == "f":
         raise TypeError(f"~: input must be a bool or integer tensor, got {input.dtype}")
-    xp = backend.xp_of(input.data)
-    return Tensor._wrap(xp.invert(input.data))
+    xp = backend.xp_of(input.array)
+    return Tensor._wrap(xp.invert(input.array))

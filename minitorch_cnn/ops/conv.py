@@ -20,6 +20,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .common import int_tuple
+from ..errors import ArgumentTypeError, ShapeError
 
 
 class Conv2d(Function):
@@ -47,14 +48,14 @@ class Conv2d(Function):
             return gx, gw, gb, None, None, None, None
         # no graph of the backward to record: the kernels directly, on one layout copy of
         # grad; with both gradients wanted, one kernel reads grad once for both
-        grad_in = plan.grad_layout(grad.data)
+        grad_in = plan.grad_layout(grad.array)
         gx = gw = None
         if needs[0] and needs[1]:
-            gx, gw = kernels.conv2d_backward(x_in.data, grad_in, w.data, plan)
+            gx, gw = kernels.conv2d_backward(x_in.array, grad_in, w.array, plan)
         elif needs[0]:
-            gx = kernels.conv2d_input_grad(grad_in, w.data, plan)
+            gx = kernels.conv2d_input_grad(grad_in, w.array, plan)
         elif needs[1]:
-            gw = kernels.conv2d_weight_grad(x_in.data, grad_in, plan)
+            gw = kernels.conv2d_weight_grad(x_in.array, grad_in, plan)
         wrap = Tensor._wrap
         return None if gx is None else wrap(gx), None if gw is None else wrap(gw), gb, None, None, None, None
 
@@ -79,9 +80,9 @@ class ConvTranspose2d(Function):
             gw = Conv2dWeight.apply(grad, y, plan) if needs[1] else None
             return gy, gw, None
         # the same plan, run forwards: grad is the convolution's input, laid out once for both
-        grad_in = plan.input_layout(grad.data)
-        gy = Tensor._wrap(kernels.conv2d(grad_in, w.data, None, plan)) if needs[0] else None
-        gw = Tensor._wrap(kernels.conv2d_weight_grad(grad_in, plan.grad_layout(y.data), plan)) if needs[1] else None
+        grad_in = plan.input_layout(grad.array)
+        gy = Tensor._wrap(kernels.conv2d(grad_in, w.array, None, plan)) if needs[0] else None
+        gw = Tensor._wrap(kernels.conv2d_weight_grad(grad_in, plan.grad_layout(y.array), plan)) if needs[1] else None
         return gy, gw, None
 
 
@@ -119,36 +120,36 @@ def _crop(conv_output, shape):
 def _check_tensors(fn, input, weight, bias, spatial):
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"{fn}: {name} must be a Tensor, got {type(t).__name__}")
+            raise ArgumentTypeError(f"{fn}: {name} must be a Tensor, got {type(t).__name__}")
     if input.ndim not in (spatial + 1, spatial + 2):
-        raise ValueError(f"{fn}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, "
+        raise ShapeError(f"{fn}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, "
                          f"got input of shape {list(input.shape)}")
     if weight.ndim != spatial + 2:
-        raise ValueError(f"{fn}: expected a {spatial + 2}-D weight, got weight of shape {list(weight.shape)}")
+        raise ShapeError(f"{fn}: expected a {spatial + 2}-D weight, got weight of shape {list(weight.shape)}")
     if input.dtype != weight.dtype or input.dtype.kind != "f":
-        raise TypeError(f"{fn}: input ({input.dtype}) and weight ({weight.dtype}) must have the same floating dtype")
+        raise ArgumentTypeError(f"{fn}: input ({input.dtype}) and weight ({weight.dtype}) must have the same floating dtype")
     if input.device != weight.device:
         raise RuntimeError(f"{fn}: input is on {input.device} but weight is on {weight.device}")
     if bias is not None:
         if not isinstance(bias, Tensor):
-            raise TypeError(f"{fn}: bias must be a Tensor or None, got {type(bias).__name__}")
+            raise ArgumentTypeError(f"{fn}: bias must be a Tensor or None, got {type(bias).__name__}")
         if bias.dtype != input.dtype or bias.device != input.device:
-            raise TypeError(f"{fn}: bias ({bias.dtype}, {bias.device}) must match input ({input.dtype}, {input.device})")
+            raise ArgumentTypeError(f"{fn}: bias ({bias.dtype}, {bias.device}) must match input ({input.dtype}, {input.device})")
 
 
 def _check_group_count(fn, groups):
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
-        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+        raise ShapeError(f"{fn}: groups must be a positive int, got {groups!r}")
 
 
 def _check_groups(fn, groups, in_channels, out_channels, channels_per_group, weight_shape, input_shape):
     _check_group_count(fn, groups)
     if in_channels % groups:
-        raise ValueError(f"{fn}: in_channels ({in_channels}) must be divisible by groups ({groups})")
+        raise ShapeError(f"{fn}: in_channels ({in_channels}) must be divisible by groups ({groups})")
     if out_channels % groups:
-        raise ValueError(f"{fn}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+        raise ShapeError(f"{fn}: out_channels ({out_channels}) must be divisible by groups ({groups})")
     if channels_per_group * groups != in_channels:
-        raise ValueError(f"{fn}: given groups={groups}, weight of size {list(weight_shape)}, expected input "
+        raise ShapeError(f"{fn}: given groups={groups}, weight of size {list(weight_shape)}, expected input "
                          f"{list(input_shape)} to have {channels_per_group * groups} channels, but got "
                          f"{in_channels} channels instead")
 
@@ -157,7 +158,7 @@ def _check_output_size(fn, input_hw, padding, kernel, stride, dilation):
     padded = (input_hw[0] + padding[0] + padding[1], input_hw[1] + padding[2] + padding[3])
     reach = (kernels.kernel_span(kernel[0], dilation[0]), kernels.kernel_span(kernel[1], dilation[1]))
     if padded[0] < reach[0] or padded[1] < reach[1]:
-        raise ValueError(f"{fn}: calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size "
+        raise ShapeError(f"{fn}: calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size "
                          f"(dilated): ({reach[0]} x {reach[1]}). Kernel size can't be greater than actual input size")
 
 
@@ -183,15 +184,15 @@ def _conv2d_arguments(fn, input, weight, bias, stride, padding, dilation, groups
             pad4 = (0, 0, 0, 0)
         elif padding == "same":
             if stride != (1, 1):
-                raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions (stride={stride})")
+                raise ShapeError(f"{fn}: padding='same' is not supported for strided convolutions (stride={stride})")
             pad4 = tuple(p for pair in kernels.same_padding((kh, kw), dilation) for p in pair)
         else:
-            raise ValueError(f"{fn}: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+            raise ShapeError(f"{fn}: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
     else:
         ph, pw = int_tuple(padding, 2, f"{fn}: padding", 0)
         pad4 = (ph, ph, pw, pw)
     if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"{fn}: bias must have shape [{out_channels}] (out_channels), got {list(bias.shape)}")
+        raise ShapeError(f"{fn}: bias must have shape [{out_channels}] (out_channels), got {list(bias.shape)}")
     _check_output_size(fn, input.shape[2:], pad4, (kh, kw), stride, dilation)
     return input, unbatched, stride, pad4, dilation
 
@@ -217,7 +218,7 @@ def conv2d_plan(input, weight, stride=1, padding=0, dilation=1, groups=1):
                                                          dilation, groups)
     recording = is_grad_enabled()
     work = _conv2d_work(recording and input.requires_grad, recording and weight.requires_grad)
-    return kernels.conv_plan(input.shape, weight.shape, stride, pad4, dilation, groups, like=input.data, work=work)
+    return kernels.conv_plan(input.shape, weight.shape, stride, pad4, dilation, groups, like=input.array, work=work)
 
 
 def _conv2d_work(input_grad, weight_grad):
@@ -234,22 +235,22 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     in_channels, out_per_group, kh, kw = weight.shape
     _check_group_count("conv_transpose2d", groups)
     if input.shape[1] != in_channels:
-        raise ValueError(f"conv_transpose2d: weight of size {list(weight.shape)} expects input with {in_channels} "
+        raise ShapeError(f"conv_transpose2d: weight of size {list(weight.shape)} expects input with {in_channels} "
                          f"channels, but got input of shape {list(input.shape)}")
     if in_channels % groups:
-        raise ValueError(f"conv_transpose2d: in_channels ({in_channels}) must be divisible by groups ({groups})")
+        raise ShapeError(f"conv_transpose2d: in_channels ({in_channels}) must be divisible by groups ({groups})")
     for i, axis in enumerate(("height", "width")):
         if output_padding[i] >= max(stride[i], dilation[i]):
-            raise ValueError(f"conv_transpose2d: output_padding ({output_padding[i]}) must be smaller than either "
+            raise ShapeError(f"conv_transpose2d: output_padding ({output_padding[i]}) must be smaller than either "
                              f"stride ({stride[i]}) or dilation ({dilation[i]}) along the {axis}")
     out_hw = tuple(kernels.conv_transpose_output_size(input.shape[2 + a], (kh, kw)[a], stride[a], (ph, pw)[a],
                                                       dilation[a], output_padding[a]) for a in range(2))
     if out_hw[0] < 1 or out_hw[1] < 1:
-        raise ValueError(f"conv_transpose2d: the output size would be {list(out_hw)} for input {list(input.shape)}, "
+        raise ShapeError(f"conv_transpose2d: the output size would be {list(out_hw)} for input {list(input.shape)}, "
                          f"kernel ({kh}, {kw}), stride {stride}, padding {(ph, pw)}: it must be positive")
     out_channels = out_per_group * groups
     if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"conv_transpose2d: bias must have shape [{out_channels}], got {list(bias.shape)}")
+        raise ShapeError(f"conv_transpose2d: bias must have shape [{out_channels}], got {list(bias.shape)}")
     # As the adjoint of a conv2d from out_channels to in_channels, whose weight is this one;
     # with an output padding past what y covers, that conv2d computes only y's positions
     # as that conv2d's adjoint, this call runs its input-gradient kernel forward, and its
@@ -258,7 +259,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     work = ("input_grad",) + ("forward",) * (recording and input.requires_grad) \
         + ("weight_grad",) * (recording and weight.requires_grad)
     plan = kernels.conv_plan((input.shape[0], out_channels) + out_hw, weight.shape, stride, (ph, ph, pw, pw),
-                             dilation, groups, like=input.data, output_hw=input.shape[2:], work=work)
+                             dilation, groups, like=input.array, output_hw=input.shape[2:], work=work)
     out = ConvTranspose2d.apply(input, weight, plan)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)

@@ -17,18 +17,23 @@ import numbers
 import numpy as np
 
 from .. import backend
+from ..errors import ArgumentTypeError
 from ..tensor import Tensor
 
 
-def _check_p(fn, p):
+def _check_p(fn, p, input=None, training=True):
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
         raise ValueError(f"{fn}: dropout probability has to be between 0 and 1, but got {p!r}")
+    if training and p > 0 and isinstance(input, Tensor) and input.dtype.kind != "f":
+        # the kept values are scaled by 1/(1-p), which an integer tensor cannot hold
+        raise ArgumentTypeError(f"{fn}: result type float can't be cast to the input's dtype {input.dtype} (dropout "
+                        f"scales the kept values by 1/(1-p)); convert the input with .float()")
     return float(p)
 
 
 def _mask(input, shape, keep):
     """A {0, 1/keep} mask of ``shape`` (broadcastable to the input), in the input's dtype."""
-    if tuple(shape) == tuple(input.shape) and backend.is_channels_last(input.data):
+    if tuple(shape) == tuple(input.shape) and backend.is_channels_last(input.array):
         n, c, *spatial = shape
         last = input.ndim - 1
         kept = (backend.default_rng.generator.random((n, *spatial, c)) < keep).transpose(0, last, *range(1, last))
@@ -41,7 +46,7 @@ def _mask(input, shape, keep):
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
-    p = _check_p("dropout", p)
+    p = _check_p("dropout", p, input, training)
     if not training or p == 0.0:
         return input
     return input * _mask(input, input.shape, 1.0 - p)
@@ -49,7 +54,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Zero whole channels of a (N, C, H, W) or (C, H, W) input with probability p."""
-    p = _check_p("dropout2d", p)
+    p = _check_p("dropout2d", p, input, training)
     if input.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {list(input.shape)}")
     if not training or p == 0.0:

@@ -1,5 +1,6 @@
 """In-place ops for optimizers and data preparation: ``add_ sub_ mul_ div_ zero_ fill_
-copy_ clamp_`` and ``t[index] = v``.
+copy_ clamp_``, the random fills ``normal_ uniform_ bernoulli_ exponential_``, and
+``t[index] = v``.
 
 The graph does not record in-place ops. They are allowed where nothing needs recording:
 on tensors that need no gradient, or under ``no_grad()`` (how an optimizer updates its
@@ -9,7 +10,13 @@ value that was overwritten, it raises instead of returning a wrong gradient.
 
 from __future__ import annotations
 
+import math
+import numbers
+
+import numpy as np
+
 from .. import backend
+from ..errors import ShapeError
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .common import as_array, as_operand, broadcast_shapes, result_type
@@ -29,9 +36,9 @@ def check_inplace(tensor, other, name: str) -> None:
 
 
 def write_inplace(tensor, write, name: str) -> Tensor:
-    """Run ``write(tensor.data)`` and bump the version counter."""
+    """Run ``write(tensor.array)`` and bump the version counter."""
     try:
-        write(tensor.data)
+        write(tensor.array)
     except ValueError as exc:
         if "read-only" in str(exc):
             raise RuntimeError(f"{name}: the tensor is an expanded view in which several elements share one "
@@ -53,7 +60,7 @@ def _operand(tensor, other, name):
     promoted = result_type(tensor, other)
     if "bif".index(_kind(promoted)) > "bif".index(_kind(tensor.dtype)):
         raise RuntimeError(f"{name}: result type {promoted} can't be cast to the desired output type {tensor.dtype}")
-    return as_array(other.data if isinstance(other, Tensor) else other, tensor.dtype, backend.xp_of(tensor.data))
+    return as_array(other.array if isinstance(other, Tensor) else other, tensor.dtype, backend.xp_of(tensor.array))
 
 
 def _kind(dtype):
@@ -65,7 +72,7 @@ def _binary_inplace(tensor, other, ufunc_name, name, alpha=1):
     value = _operand(tensor, other, name)
     if alpha != 1:
         value = value * alpha
-    xp = backend.xp_of(tensor.data)
+    xp = backend.xp_of(tensor.array)
     return write_inplace(tensor, lambda data: getattr(xp, ufunc_name)(data, value, out=data, casting="unsafe"), name)
 
 
@@ -112,7 +119,7 @@ def copy_(tensor, src):
     shape = broadcast_shapes(tensor.shape, src.shape, "copy_")
     if shape != tensor.shape:
         raise RuntimeError(f"copy_: src of shape {list(src.shape)} cannot be broadcast to {list(tensor.shape)}")
-    array = backend.to_device(src.data, tensor.device)
+    array = backend.to_device(src.array, tensor.device)
 
     def write(data):
         data[...] = array.astype(data.dtype, copy=False)
@@ -122,9 +129,9 @@ def copy_(tensor, src):
 
 def clamp_(tensor, min=None, max=None):
     if min is None and max is None:
-        raise ValueError("clamp_: at least one of 'min' or 'max' must not be None")
+        raise ShapeError("clamp_: at least one of 'min' or 'max' must not be None")
     check_inplace(tensor, None, "clamp_")
-    xp = backend.xp_of(tensor.data)
+    xp = backend.xp_of(tensor.array)
 
     def write(data):
         xp.clip(data, min, max, out=data)
@@ -143,3 +150,58 @@ def inplace_or_new(tensor, other, op: str):
     if is_grad_enabled() and (tensor.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
         return getattr(arithmetic, op)(tensor, other)
     return _INPLACE[op](tensor, other)
+
+
+# ------------------------------------------------------------------- random fills
+def _random_fill(tensor, draw, name, floating=True):
+    """Fill ``tensor`` with ``draw(generator, shape)`` (host values from the framework's one
+    generator, as every random thing here, so a seed gives the same values on every
+    device), after the same checks as the other in-place ops."""
+    check_inplace(tensor, None, name)
+    if floating and tensor.dtype.kind != "f":
+        raise TypeError(f"{name}: expects a floating point tensor, got dtype {tensor.dtype}")
+    values = draw(backend.default_rng.generator, tensor.shape)
+    array = backend.to_device(np.asarray(values, dtype=tensor.dtype), tensor.device)
+
+    def write(data):
+        data[...] = array
+
+    return write_inplace(tensor, write, name)
+
+
+def _finite_number(value, name, argument):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name}: {argument} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """Fill with draws from N(mean, std²), as ``torch.Tensor.normal_``."""
+    mean, std = _finite_number(mean, "normal_", "mean"), _finite_number(std, "normal_", "std")
+    if std < 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std}")
+    return _random_fill(tensor, lambda g, shape: g.normal(mean, std, shape), "normal_")
+
+
+def uniform_(tensor, from_=0.0, to=1.0):
+    """Fill with draws from U[from_, to), as ``torch.Tensor.uniform_(from, to)``."""
+    low, high = _finite_number(from_, "uniform_", "from"), _finite_number(to, "uniform_", "to")
+    if low > high:
+        raise ValueError(f"uniform_: expects from <= to, got from={low}, to={high}")
+    return _random_fill(tensor, lambda g, shape: low + (high - low) * g.random(shape), "uniform_")
+
+
+def exponential_(tensor, lambd=1.0):
+    """Fill with draws from the exponential distribution of rate ``lambd``."""
+    lambd = _finite_number(lambd, "exponential_", "lambd")
+    if lambd <= 0:
+        raise ValueError(f"exponential_: lambd must be > 0, got {lambd}")
+    return _random_fill(tensor, lambda g, shape: g.exponential(1 / lambd, shape), "exponential_")
+
+
+def bernoulli_(tensor, p=0.5):
+    """Fill with 1 (probability ``p``) or 0, in the tensor's dtype (any dtype)."""
+    p = _finite_number(p, "bernoulli_", "p")
+    if not 0 <= p <= 1:
+        raise ValueError(f"bernoulli_: p must be in [0, 1], got {p}")
+    return _random_fill(tensor, lambda g, shape: g.random(shape) < p, "bernoulli_", floating=False)

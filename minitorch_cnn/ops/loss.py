@@ -21,13 +21,14 @@ from ..tensor import Tensor
 from .activation import softplus
 from .softmax import log_softmax
 from .unary import log, where
+from ..errors import ArgumentTypeError, ShapeError
 
 REDUCTIONS = ("none", "mean", "sum")
 
 
 def _check_reduction(fn, reduction, allowed=REDUCTIONS):
     if reduction not in allowed:
-        raise ValueError(f"{fn}: reduction must be one of {allowed}, got {reduction!r}")
+        raise ShapeError(f"{fn}: reduction must be one of {allowed}, got {reduction!r}")
 
 
 def _reduce(loss, reduction):
@@ -41,16 +42,20 @@ def _class_targets(fn, input, target, weight, ignore_index):
     mask of counted targets), built on the input's device. The bounds check reads one
     boolean back (a host synchronisation on a GPU, the price of a clear error raised
     before any arithmetic; PyTorch's CUDA kernels assert on the device instead)."""
+    if not isinstance(target, Tensor):
+        raise ArgumentTypeError(f"{fn}: target must be a Tensor, got {type(target).__name__}")
+    if target.dtype.kind not in "iu":  # PyTorch: "expected target dtype to be Long or Byte"
+        raise ArgumentTypeError(f"{fn}: expected target dtype to be an integer type (class indices), got {target.dtype}")
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
     if target.shape != expected:
-        raise ValueError(f"{fn}: expected target of shape {list(expected)} for input of shape "
+        raise ShapeError(f"{fn}: expected target of shape {list(expected)} for input of shape "
                          f"{list(input.shape)}, got {list(target.shape)}")
     if target.device != input.device:
         raise RuntimeError(f"{fn}: target is on {target.device} but input is on {input.device}")
-    xp = backend.xp_of(input.data)
-    t = target.data
+    xp = backend.xp_of(input.array)
+    t = target.array
     valid = t != ignore_index
     out_of_bounds = valid & ((t < 0) | (t >= classes))
     if bool(out_of_bounds.any()):
@@ -63,7 +68,7 @@ def _class_targets(fn, input, target, weight, ignore_index):
     if weight is None:
         per_target = valid.astype(input.dtype)
     else:
-        per_target = xp.where(valid, weight.data[safe], 0).astype(input.dtype)
+        per_target = xp.where(valid, weight.array[safe], 0).astype(input.dtype)
     return (Tensor._wrap(onehot.astype(input.dtype)), Tensor._wrap(per_target), class_dim,
             Tensor._wrap(valid))
 
@@ -71,15 +76,15 @@ def _class_targets(fn, input, target, weight, ignore_index):
 def _check_weight(fn, weight, classes):
     if weight is not None and (not isinstance(weight, Tensor) or weight.shape != (classes,)):
         got = list(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
-        raise ValueError(f"{fn}: weight must be a Tensor of shape ({classes},) (one per class), got {got}")
+        raise ShapeError(f"{fn}: weight must be a Tensor of shape ({classes},) (one per class), got {got}")
 
 
 def _check_logits(fn, input):
     if not isinstance(input, Tensor) or input.dtype.kind != "f":
         got = input.dtype if isinstance(input, Tensor) else type(input).__name__
-        raise TypeError(f"{fn}: input must be a floating point Tensor, got {got}")
+        raise ArgumentTypeError(f"{fn}: input must be a floating point Tensor, got {got}")
     if input.ndim == 0:
-        raise ValueError(f"{fn}: input must have a class dim, got a 0-d tensor")
+        raise ShapeError(f"{fn}: input must have a class dim, got a 0-d tensor")
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -103,9 +108,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     _check_logits("cross_entropy", input)
     _check_reduction("cross_entropy", reduction)
     if not isinstance(label_smoothing, numbers.Real) or not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+        raise ShapeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
     if not isinstance(target, Tensor):
-        raise TypeError(f"cross_entropy: target must be a Tensor, got {type(target).__name__}")
+        raise ArgumentTypeError(f"cross_entropy: target must be a Tensor, got {type(target).__name__}")
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     _check_weight("cross_entropy", weight, classes)
@@ -115,7 +120,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         weight_view = weight.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
     if target.dtype.kind == "f":  # class probabilities
         if target.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the input's shape {list(input.shape)}, "
+            raise ShapeError(f"cross_entropy: probability targets must have the input's shape {list(input.shape)}, "
                              f"got {list(target.shape)}")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / classes
@@ -123,7 +128,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         loss = -weighted.sum(class_dim)
         return _reduce(loss, reduction)
     if target.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: target must hold class indices (integers) or probabilities (floats), "
+        raise ArgumentTypeError(f"cross_entropy: target must hold class indices (integers) or probabilities (floats), "
                         f"got {target.dtype}")
     onehot, per_target, _, valid = _class_targets("cross_entropy", input, target, weight, ignore_index)
     loss = -(logp * onehot).sum(class_dim) * per_target
@@ -136,9 +141,15 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     return loss.sum() if reduction == "sum" else loss.sum() / per_target.sum()
 
 
-def _check_pair(fn, input, target):
+def _check_pair(fn, input, target, same_shape=False):
+    """Both tensors; a target of another shape is refused where PyTorch refuses it (the
+    binary cross-entropies: an (N, 1) input against an (N,) target would broadcast to
+    (N, N)), else broadcast with PyTorch's warning."""
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{fn}: input and target must be Tensors")
+        raise ArgumentTypeError(f"{fn}: input and target must be Tensors")
+    if same_shape and input.shape != target.shape:
+        raise ShapeError(f"{fn}: target size ({list(target.shape)}) must be the same as input size "
+                         f"({list(input.shape)})")
     if input.shape != target.shape:
         warnings.warn(f"{fn}: using a target size ({list(target.shape)}) that is different to the input size "
                       f"({list(input.shape)}); this will likely lead to incorrect results due to broadcasting",
@@ -163,7 +174,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     _check_pair("smooth_l1_loss", input, target)
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+        raise ShapeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
@@ -173,14 +184,14 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """beta · smooth_l1 with beta = delta (PyTorch's relation)."""
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+        raise ShapeError(f"huber_loss: delta must be > 0, got {delta}")
     return smooth_l1_loss(input, target, reduction, beta=delta) * delta
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """-[p·y·log σ(x) + (1-y)·log(1-σ(x))] in the stable form
     (1-y)·x + (1 + (p-1)·y)·softplus(-x)."""
-    _check_pair("binary_cross_entropy_with_logits", input, target)
+    _check_pair("binary_cross_entropy_with_logits", input, target, same_shape=True)
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
     loss = (1 - target) * input + softplus(-input) * log_weight
@@ -192,11 +203,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-[y·log x + (1-y)·log(1-x)] of probabilities; each log is clamped at -100, as
     PyTorch, so x = 0 or 1 gives a finite loss."""
-    _check_pair("binary_cross_entropy", input, target)
+    _check_pair("binary_cross_entropy", input, target, same_shape=True)
     _check_reduction("binary_cross_entropy", reduction)
-    data = input.data
+    data = input.array
     if input.numel() and (float(data.min()) < 0 or float(data.max()) > 1):
-        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1, got values in "
+        raise ShapeError("binary_cross_entropy: all elements of input should be between 0 and 1, got values in "
                          f"[{float(data.min())}, {float(data.max())}]")
     loss = -(target * log(input).clamp(min=-100.0) + (1 - target) * log(1 - input).clamp(min=-100.0))
     if weight is not None:

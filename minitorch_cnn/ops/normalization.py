@@ -41,8 +41,8 @@ def _update_running(running_mean, running_var, mean, unbiased_var, momentum) -> 
     """running = (1 - momentum)·running + momentum·batch, in place and outside the graph."""
     m = float(momentum)
     with no_grad():
-        running_mean.data[...] = (1 - m) * running_mean.data + m * mean.astype(running_mean.dtype)
-        running_var.data[...] = (1 - m) * running_var.data + m * unbiased_var.astype(running_var.dtype)
+        running_mean.array[...] = (1 - m) * running_mean.array + m * mean.astype(running_mean.dtype)
+        running_var.array[...] = (1 - m) * running_var.array + m * unbiased_var.astype(running_var.dtype)
     running_mean._version.value += 1
     running_var._version.value += 1
 
@@ -61,8 +61,8 @@ class BatchNormTrain(Function):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if not is_grad_enabled():  # plain backward: the fused kernel
-            dx, dw, db = kernels.batch_norm_backward(x.data, grad.data, ctx.mean, ctx.invstd,
-                                                     None if weight is None else weight.data)
+            dx, dw, db = kernels.batch_norm_backward(x.array, grad.array, ctx.mean, ctx.invstd,
+                                                     None if weight is None else weight.array)
             wrap = Tensor._wrap
             return wrap(dx) if need_x else None, wrap(dw) if need_w else None, wrap(db) if need_b else None, None
         # create_graph: the same formulas, recorded, with the statistics recomputed from x
@@ -107,7 +107,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             x = x.contiguous()
         y, mean, var = BatchNormTrain.apply(x, weight, bias, eps)
         if running_mean is not None and running_var is not None:
-            _update_running(running_mean, running_var, mean.data, var.data * (count / (count - 1)), momentum)
+            _update_running(running_mean, running_var, mean.array, var.array * (count / (count - 1)), momentum)
         return y.reshape(input.shape)
     invstd = (running_var + eps) ** -0.5
     scale = invstd if weight is None else invstd * weight
@@ -172,8 +172,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     x = input.reshape(input.shape[0], channels, -1)
     out = _normalize_last(x, (2,), eps).reshape(input.shape)
     if running_mean is not None and running_var is not None:
-        _update_running(running_mean, running_var, x.data.mean(axis=2).mean(axis=0),
-                        x.data.var(axis=2, ddof=1).mean(axis=0), momentum)
+        _update_running(running_mean, running_var, x.array.mean(axis=2).mean(axis=0),
+                        x.array.var(axis=2, ddof=1).mean(axis=0), momentum)
     if weight is not None:
         out = out * _channel_view(weight, input.ndim)
     return out if bias is None else out + _channel_view(bias, input.ndim)

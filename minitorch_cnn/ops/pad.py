@@ -81,11 +81,11 @@ def pad(input, pad, mode="constant", value=None):
         return ConstantPad.apply(input, pairs, 0.0 if value is None else value)
     if value not in (None, 0):
         raise ValueError(f"pad: value is only used in constant mode, got value={value} with mode={mode!r}")
-    xp = backend.xp_of(input.data)
+    xp = backend.xp_of(input.array)
     # a channels_last input is gathered as its channels-innermost view, so that the result
     # (and its gradient) stays channels_last; dim d of the input is dim where[d] of the view
     last = input.ndim - 1
-    channels_last = input.ndim >= 3 and backend.is_channels_last(input.data)
+    channels_last = input.ndim >= 3 and backend.is_channels_last(input.array)
     where = {0: 0, 1: last, **{d: d - 1 for d in range(2, input.ndim)}} if channels_last else None
     out = input.permute(0, *range(2, input.ndim), 1) if channels_last else input
     for d, (before, after) in sorted(pairs.items()):

@@ -22,6 +22,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .common import int_tuple
 from .join import stack
+from ..errors import ArgumentTypeError, ShapeError
 
 
 # ------------------------------------------------------------------ argument checks
@@ -31,13 +32,13 @@ def _pair(value, name, fn, minimum):
 
 def _check_input(fn, input):
     if not isinstance(input, Tensor):
-        raise TypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}")
+        raise ArgumentTypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4):
-        raise ValueError(f"{fn}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {list(input.shape)}")
+        raise ShapeError(f"{fn}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {list(input.shape)}")
     if input.dtype.kind != "f":
-        raise TypeError(f"{fn}: input must be floating point, got {input.dtype}")
+        raise ArgumentTypeError(f"{fn}: input must be floating point, got {input.dtype}")
     if 0 in input.shape[-3:]:
-        raise ValueError(f"{fn}: input has a zero-size channel or spatial dim: shape {list(input.shape)}")
+        raise ShapeError(f"{fn}: input has a zero-size channel or spatial dim: shape {list(input.shape)}")
 
 
 def pooling_output_size(size, kernel, stride, pad, dilation, ceil_mode):
@@ -59,13 +60,13 @@ def _window_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
     for axis in range(2):
         reach = kernels.kernel_span(kernel[axis], dilation[axis])
         if padding[axis] > reach // 2:
-            raise ValueError(f"{fn}: padding should be at most half of effective kernel size, but got "
+            raise ShapeError(f"{fn}: padding should be at most half of effective kernel size, but got "
                              f"padding={padding} for kernel_size={kernel} and dilation={dilation}")
     in_hw = input.shape[-2:]
     out_hw = tuple(pooling_output_size(in_hw[a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode)
                    for a in range(2))
     if min(out_hw) < 1:
-        raise ValueError(f"{fn}: output size is too small: input {tuple(in_hw)} with kernel_size={kernel}, "
+        raise ShapeError(f"{fn}: output size is too small: input {tuple(in_hw)} with kernel_size={kernel}, "
                          f"stride={stride}, padding={padding}, dilation={dilation} gives {out_hw}")
     return kernel, stride, padding, dilation, out_hw
 
@@ -113,7 +114,7 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad, _grad_index):
         (index,) = ctx.saved_tensors
-        return ScatterAddPlanes.apply(grad, index.data, ctx.in_hw, ctx.channels_last), None, None, None, None, None
+        return ScatterAddPlanes.apply(grad, index.array, ctx.in_hw, ctx.channels_last), None, None, None, None, None
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -138,7 +139,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     padding = _pair(padding, "padding", "max_unpool2d", 0)
     if not isinstance(indices, Tensor) or indices.shape != input.shape or indices.dtype.kind not in "iu":
         got = f"{indices.dtype} {list(indices.shape)}" if isinstance(indices, Tensor) else type(indices).__name__
-        raise ValueError(f"max_unpool2d: indices must be an integer tensor of the input's shape "
+        raise ShapeError(f"max_unpool2d: indices must be an integer tensor of the input's shape "
                          f"{list(input.shape)}, got {got}")
     default = tuple((input.shape[-2 + a] - 1) * stride[a] - 2 * padding[a] + kernel[a] for a in range(2))
     if output_size is None:
@@ -147,15 +148,15 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         out_hw = tuple(int(s) for s in tuple(output_size)[-2:])
         for a in range(2):
             if not default[a] - stride[a] < out_hw[a] < default[a] + stride[a]:
-                raise ValueError(f"max_unpool2d: output_size {out_hw} is not between {tuple(d - s + 1 for d, s in zip(default, stride))} "
+                raise ShapeError(f"max_unpool2d: output_size {out_hw} is not between {tuple(d - s + 1 for d, s in zip(default, stride))} "
                                  f"and {tuple(d + s - 1 for d, s in zip(default, stride))}")
-    xp = backend.xp_of(indices.data)
-    if indices.numel() and (int(indices.data.min()) < 0 or int(indices.data.max()) >= out_hw[0] * out_hw[1]):
-        raise ValueError(f"max_unpool2d: indices must lie in [0, {out_hw[0] * out_hw[1]}) for output size {out_hw}, "
-                         f"got values in [{int(indices.data.min())}, {int(indices.data.max())}]")
+    xp = backend.xp_of(indices.array)
+    if indices.numel() and (int(indices.array.min()) < 0 or int(indices.array.max()) >= out_hw[0] * out_hw[1]):
+        raise ShapeError(f"max_unpool2d: indices must lie in [0, {out_hw[0] * out_hw[1]}) for output size {out_hw}, "
+                         f"got values in [{int(indices.array.min())}, {int(indices.array.max())}]")
     x, unbatched = _batched(input)
-    index = xp.asarray(indices.data, dtype="int64").reshape(x.shape)
-    out = ScatterAddPlanes.apply(x, index, out_hw, backend.is_channels_last(x.data))
+    index = xp.asarray(indices.array, dtype="int64").reshape(x.shape)
+    out = ScatterAddPlanes.apply(x, index, out_hw, backend.is_channels_last(x.array))
     return out.squeeze(0) if unbatched else out
 
 
@@ -193,7 +194,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     ``divisor_override``."""
     kernel, stride, padding, _, out_hw = _window_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral) or divisor_override == 0):
-        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}")
+        raise ShapeError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}")
     divisor = kernels.avg_pool2d_divisor(input.shape[-2:], kernel, stride, padding, out_hw,
                                                         count_include_pad, divisor_override)
     x, unbatched = _batched(input)
@@ -208,7 +209,7 @@ def _adaptive_size(fn, input, output_size):
         output_size = (output_size, output_size)
     size = tuple(input.shape[-2 + a] if s is None else int(s) for a, s in enumerate(tuple(output_size)[-2:]))
     if len(tuple(output_size)) not in (1, 2) or min(size) < 1:
-        raise ValueError(f"{fn}: output_size must be one or two positive ints (or None), got {output_size!r}")
+        raise ShapeError(f"{fn}: output_size must be one or two positive ints (or None), got {output_size!r}")
     return size
 
 
@@ -236,7 +237,7 @@ def adaptive_avg_pool2d(input, output_size):
         return avg_pool2d(input, kernel, kernel)
     x, unbatched = _batched(input)
     rows, cols = _adaptive_windows(h, out_hw[0]), _adaptive_windows(w, out_hw[1])
-    if backend.is_channels_last(x.data):
+    if backend.is_channels_last(x.array):
         out = _window_means(_window_means(x.permute(0, 2, 3, 1), 1, rows), 2, cols).permute(0, 3, 1, 2)
     else:
         out = _window_means(_window_means(x, 2, rows), 3, cols)
@@ -248,12 +249,12 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     and the values are gathered from it, so the backward is max pooling's scatter."""
     out_hw = _adaptive_size("adaptive_max_pool2d", input, output_size)
     x, unbatched = _batched(input)
-    xp = backend.xp_of(x.data)
+    xp = backend.xp_of(x.array)
     n, c, h, w = x.shape
     index = xp.empty((n, c) + out_hw, dtype="int64")
     for i, (r0, r1) in enumerate(_adaptive_windows(h, out_hw[0])):
         for j, (c0, c1) in enumerate(_adaptive_windows(w, out_hw[1])):
-            window = x.data[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+            window = x.array[:, :, r0:r1, c0:c1].reshape(n, c, -1)
             local = xp.argmax(window, axis=2)  # NaN wins, as in PyTorch
             index[:, :, i, j] = (r0 + local // (c1 - c0)) * w + c0 + local % (c1 - c0)
     out = GatherPlanes.apply(x, index)

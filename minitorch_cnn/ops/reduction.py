@@ -207,7 +207,7 @@ def _extremum(input, dim, keepdim, name, dim_function, full_function, result_typ
     d = normalize_dim(dim, input.ndim)
     _check_reducible(input, (d,), name)
     if input.ndim == 0:
-        return result_type(input, Tensor._wrap(backend.xp_of(input.data).zeros((), dtype=backend.int64)))
+        return result_type(input, Tensor._wrap(backend.xp_of(input.array).zeros((), dtype=backend.int64)))
     return result_type(*dim_function.apply(input, d, keepdim))
 
 
@@ -237,14 +237,14 @@ def amin(input, dim=None, keepdim=False):
 
 
 def _arg(input, dim, keepdim, name):
-    xp = backend.xp_of(input.data)
+    xp = backend.xp_of(input.array)
     _check_reducible(input, None if dim is None else (normalize_dim(dim, input.ndim),), name)
     if dim is None:
-        out = getattr(xp, name)(input.data)
+        out = getattr(xp, name)(input.array)
         out = out.reshape((1,) * input.ndim) if keepdim else out
     else:
         d = normalize_dim(dim, input.ndim)
-        out = getattr(xp, name)(input.data, axis=d, keepdims=keepdim) if input.ndim else getattr(xp, name)(input.data)
+        out = getattr(xp, name)(input.array, axis=d, keepdims=keepdim) if input.ndim else getattr(xp, name)(input.array)
     return Tensor._wrap(xp.asarray(out, dtype=backend.int64))
 
 
@@ -258,11 +258,11 @@ def argmin(input, dim=None, keepdim=False):
 
 def any(input, dim=None, keepdim=False):
     dims = normalize_dims(dim, input.ndim)
-    xp = backend.xp_of(input.data)
-    return Tensor._wrap(xp.asarray(xp.any(input.data, axis=_axis(dims), keepdims=keepdim)))
+    xp = backend.xp_of(input.array)
+    return Tensor._wrap(xp.asarray(xp.any(input.array, axis=_axis(dims), keepdims=keepdim)))
 
 
 def all(input, dim=None, keepdim=False):
     dims = normalize_dims(dim, input.ndim)
-    xp = backend.xp_of(input.data)
-    return Tensor._wrap(xp.asarray(xp.all(input.data, axis=_axis(dims), keepdims=keepdim)))
+    xp = backend.xp_of(input.array)
+    return Tensor._wrap(xp.asarray(xp.all(input.array, axis=_axis(dims), keepdims=keepdim)))

@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 
 from .. import backend
+from ..errors import ArgumentTypeError
 from ..tensor import Tensor
 
 
@@ -41,10 +42,13 @@ def _output_size(fn, input, size, scale_factor):
     return sizes, tuple(float(s) for s in scales)
 
 
-def _nearest_index(in_size, out_size, scale):
-    # in float32, as PyTorch computes it, so the rounding at window edges agrees
+def _nearest_index(in_size, out_size, scale, exact=False):
+    # in float32, as PyTorch computes it, so the rounding at window edges agrees;
+    # "nearest" takes the input at floor(i * step) (shifted left: PyTorch's legacy rule),
+    # "nearest-exact" at floor((i + 0.5) * step), the nearest centre (PIL's and OpenCV's)
     step = np.float32(1.0 / scale) if scale is not None else np.float32(in_size) / np.float32(out_size)
-    return np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * step).astype(np.int64), in_size - 1)
+    position = np.arange(out_size, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0.0))
+    return np.minimum(np.floor(position * step).astype(np.int64), in_size - 1)
 
 
 def _linear_weights(in_size, out_size, scale, align_corners):
@@ -71,11 +75,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise TypeError(f"interpolate: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4):
         raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got {list(input.shape)}")
-    if mode not in ("nearest", "linear", "bilinear"):
-        raise ValueError(f"interpolate: mode must be 'nearest', 'linear' or 'bilinear', got {mode!r}")
-    if mode == "nearest" and align_corners is not None:
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
+        raise ValueError(f"interpolate: mode must be 'nearest', 'nearest-exact', 'linear' or 'bilinear', got {mode!r}")
+    if mode in ("nearest", "nearest-exact") and align_corners is not None:
         raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear")
+    if mode not in ("nearest", "nearest-exact") and input.dtype.kind != "f":
+        # the interpolation weights are fractions: in an integer dtype they would all be 0
+        # (PyTorch refuses integer inputs here too)
+        raise ArgumentTypeError(f"interpolate: mode {mode!r} needs a floating point input, got {input.dtype}; convert "
+                        f"it with .float()")
     expected = {"linear": 3, "bilinear": 4}.get(mode)
     if expected is not None and input.ndim != expected:
         raise ValueError(f"interpolate: mode {mode!r} needs a {expected}-D input, got {list(input.shape)}")
@@ -85,8 +94,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     out = input
     for axis, (out_size, scale) in enumerate(zip(sizes, scales)):
         dim, in_size = 2 + axis, input.shape[2 + axis]
-        if mode == "nearest":
-            out = _along(out, dim, _nearest_index(in_size, out_size, scale))
+        if mode in ("nearest", "nearest-exact"):
+            out = _along(out, dim, _nearest_index(in_size, out_size, scale, exact=mode == "nearest-exact"))
             continue
         low, high, frac = _linear_weights(in_size, out_size, scale, bool(align_corners))
         shape = (out_size,) + (1,) * (input.ndim - dim - 1)
@@ -133,7 +142,7 @@ def channel_shuffle(input, groups: int):
                          f"must be divisible by groups ({groups})")
     n, c = input.shape[:2]
     rest = tuple(input.shape[2:])
-    if input.ndim == 4 and backend.is_channels_last(input.data):
+    if input.ndim == 4 and backend.is_channels_last(input.array):
         # shuffled in memory order: the one copy is channels_last too, as the input
         nhwc = input.permute(0, 2, 3, 1).reshape((n,) + rest + (groups, c // groups)).transpose(3, 4)
         return nhwc.reshape((n,) + rest + (c,)).permute(0, 3, 1, 2)

@@ -1,4 +1,4 @@
-"""Shape ops: ``reshape view flatten squeeze unsqueeze permute transpose t expand
+"""Shape ops: ``reshape view flatten unflatten squeeze unsqueeze permute transpose t expand
 sum_to_size``.
 
 ``reshape``/``view``/``permute``/``expand`` return views of the input's array (they share
@@ -120,6 +120,16 @@ def flatten(input, start_dim=0, end_dim=-1):
     for s in input.shape[start:end + 1]:
         middle *= s
     return reshape(input, input.shape[:start] + (middle,) + input.shape[end + 1:])
+
+
+def unflatten(input, dim, sizes):
+    """Expand dim ``dim`` into ``sizes`` (one of them may be -1), as ``torch.unflatten``."""
+    dim = normalize_dim(dim, input.ndim, "unflatten: dim")
+    sizes = _shape_arg((sizes,), "unflatten: sizes")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    sizes = _infer_shape(sizes, input.shape[dim], "unflatten")
+    return reshape(input, input.shape[:dim] + sizes + input.shape[dim + 1:])
 
 
 def squeeze(input, dim=None):

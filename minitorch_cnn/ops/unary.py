@@ -1,5 +1,6 @@
 """Elementwise functions of one tensor: ``exp log sqrt abs tanh sigmoid clamp``, and
-``where``; plus the non-differentiable ``sign`` and ``isnan``/``isinf``/``isfinite``.
+``where``, ``sign`` (recorded, with a zero gradient); plus the non-differentiable
+``isnan``/``isinf``/``isfinite``.
 
 Integer inputs to the floating functions are promoted to the default float dtype, as in
 PyTorch. Backward formulas use the saved output where that is cheaper (exp, sqrt, tanh,
@@ -8,8 +9,12 @@ sigmoid) and are written with Tensor ops so they can be differentiated again.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 from .. import backend, kernels
 from ..autograd.function import Function
+from ..errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 from .common import as_array, as_operand, broadcast_shapes, constant, first_tensor, result_type
 
@@ -163,10 +168,10 @@ def sigmoid(input):
 def clamp(input, min=None, max=None):
     """Clip to [min, max] (numbers). With tensor bounds, use ``maximum``/``minimum``."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        raise ShapeError("clamp: at least one of 'min' or 'max' must not be None")
     for name, bound in (("min", min), ("max", max)):
         if isinstance(bound, Tensor):
-            raise TypeError(f"clamp: {name} must be a number here; for a tensor bound use "
+            raise ArgumentTypeError(f"clamp: {name} must be a number here; for a tensor bound use "
                             f"{'maximum' if name == 'min' else 'minimum'}(input, {name})")
     return Clamp.apply(as_operand(input, "input"), min, max)
 
@@ -182,18 +187,55 @@ def where(condition, input, other):
         if isinstance(x, Tensor):
             shape = broadcast_shapes(shape, x.shape, f"where ({name})")
     dtype = result_type(a, b)
-    xp = backend.xp_of(first_tensor(condition, a, b).data)
+    xp = backend.xp_of(first_tensor(condition, a, b).array)
     return Where.apply(condition, a, b, dtype, xp)
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` where the bool ``mask`` (broadcast to the input's shape) is
+    True, as ``torch.Tensor.masked_fill``; the gradient flows to the unmasked elements (and
+    to ``value`` when it is a 0-d tensor)."""
+    input = as_operand(input, "input")
+    if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
+        got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise ArgumentTypeError(f"masked_fill: mask must be a bool Tensor, got {got}")
+    broadcast_shapes(input.shape, mask.shape, "masked_fill")  # the result has the broadcast shape, as PyTorch's
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, got shape "
+                               f"{list(value.shape)}")
+        value = value.to(input.dtype)
+    elif isinstance(value, bool) or not isinstance(value, numbers.Number):
+        raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got {type(value).__name__}")
+    elif input.dtype.kind in "iu" and isinstance(value, float):
+        if not math.isfinite(value):
+            raise RuntimeError(f"masked_fill: value {value} cannot be converted to the input's dtype {input.dtype}")
+        value = int(value)  # truncated, as PyTorch converts it
+    return where(mask, value, input).to(input.dtype)
 
 
 def _unrecorded(fn_name, input):
     input = as_operand(input, "input")
-    xp = backend.xp_of(input.data)
-    return Tensor._wrap(getattr(xp, fn_name)(input.data))
+    xp = backend.xp_of(input.array)
+    return Tensor._wrap(getattr(xp, fn_name)(input.array))
+
+
+class Sign(Function):
+    """sign(x): -1, 0 or 1; its derivative is 0 everywhere (PyTorch's convention at 0 too),
+    so it is recorded, as in PyTorch: a graph through it gives zero gradients, not an error."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return backend.xp_of(a).sign(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return constant(backend.xp_of(grad.array).zeros_like(grad.array))  # zeros, even for an inf upstream
 
 
 def sign(input):
-    return _unrecorded("sign", input)
+    input = as_operand(input, "input")
+    return Sign.apply(input) if input.dtype.kind == "f" else _unrecorded("sign", input)
 
 
 def isnan(input):

@@ -34,10 +34,10 @@ class Adam(Optimizer):
     def _update(self, group, param, grad, state):
         state["step"] = state.get("step", 0) + 1
         beta1, beta2 = group["betas"]
-        exp_avg = state_array(state, "exp_avg", param.data)
-        exp_avg_sq = state_array(state, "exp_avg_sq", param.data)
-        max_exp_avg_sq = state_array(state, "max_exp_avg_sq", param.data) if group["amsgrad"] else None
-        kernels.adam_step(param.data, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, state["step"], group["lr"], beta1,
+        exp_avg = state_array(state, "exp_avg", param.array)
+        exp_avg_sq = state_array(state, "exp_avg_sq", param.array)
+        max_exp_avg_sq = state_array(state, "max_exp_avg_sq", param.array) if group["amsgrad"] else None
+        kernels.adam_step(param.array, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, state["step"], group["lr"], beta1,
                           beta2, group["eps"], group["weight_decay"], self._decoupled, group["amsgrad"],
                           group["maximize"])
 

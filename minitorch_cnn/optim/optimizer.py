@@ -20,7 +20,7 @@ from ..tensor import Tensor
 
 class Optimizer:
     """Subclasses define ``_update(group, param, grad_array, state)``, which changes
-    ``param.data`` in place using the group's hyper-parameters."""
+    ``param.array`` in place using the group's hyper-parameters."""
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -87,7 +87,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.data
+                    grad = p.grad.array
                     if grad.shape != p.shape:
                         raise RuntimeError(f"gradient of shape {list(grad.shape)} for a parameter of shape "
                                            f"{list(p.shape)}")
@@ -168,4 +168,4 @@ def state_array(state: dict, name: str, like):
     """``state[name]``'s array, created as zeros shaped like ``like`` on first use."""
     if name not in state:
         state[name] = Tensor._wrap(xp_of(like).zeros_like(like))
-    return state[name].data
+    return state[name].array

@@ -25,10 +25,10 @@ class RMSprop(Optimizer):
 
     def _update(self, group, param, grad, state):
         state["step"] = state.get("step", 0) + 1
-        square = state_array(state, "square_avg", param.data)
-        mean = state_array(state, "grad_avg", param.data) if group["centered"] else None
-        buffer = state_array(state, "momentum_buffer", param.data) if group["momentum"] > 0 else None
-        kernels.rmsprop_step(param.data, grad, square, mean, buffer, group["lr"], group["alpha"], group["eps"],
+        square = state_array(state, "square_avg", param.array)
+        mean = state_array(state, "grad_avg", param.array) if group["centered"] else None
+        buffer = state_array(state, "momentum_buffer", param.array) if group["momentum"] > 0 else None
+        kernels.rmsprop_step(param.array, grad, square, mean, buffer, group["lr"], group["alpha"], group["eps"],
                              group["weight_decay"], group["momentum"], group["centered"], group["maximize"])
 
 
@@ -44,8 +44,8 @@ class Adagrad(Optimizer):
 
     def _update(self, group, param, grad, state):
         if "sum" not in state:
-            state_array(state, "sum", param.data)[...] = group["initial_accumulator_value"]
+            state_array(state, "sum", param.array)[...] = group["initial_accumulator_value"]
         state["step"] = state.get("step", 0) + 1
         rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        kernels.adagrad_step(param.data, grad, state["sum"].data, rate, group["eps"], group["weight_decay"],
+        kernels.adagrad_step(param.array, grad, state["sum"].array, rate, group["eps"], group["weight_decay"],
                              group["maximize"])

@@ -30,6 +30,6 @@ class SGD(Optimizer):
     def _update(self, group, param, grad, state):
         momentum = group["momentum"]
         first = momentum and "momentum_buffer" not in state
-        buffer = state_array(state, "momentum_buffer", param.data) if momentum else None
-        kernels.sgd_step(param.data, grad, buffer, group["lr"], momentum, group["dampening"], group["weight_decay"],
+        buffer = state_array(state, "momentum_buffer", param.array) if momentum else None
+        kernels.sgd_step(param.array, grad, buffer, group["lr"], momentum, group["dampening"], group["weight_decay"],
                          group["nesterov"], group["maximize"], first)

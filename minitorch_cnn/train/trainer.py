@@ -60,13 +60,13 @@ def evaluate(model, loader, confusion: bool = False, progress: bool = False) -> 
             for images, labels in loader:
                 logits = _logits(model(images))
                 loss_sum += float(F.cross_entropy(logits, labels, reduction="sum").item())
-                for k, count in topk_correct(logits.data, labels.data, ks=(1, 5)).items():
+                for k, count in topk_correct(logits.array, labels.array, ks=(1, 5)).items():
                     hits[k] += count
                 seen += labels.numel()  # images, or pixels for dense prediction
                 if confusion:
                     classes = logits.shape[1]
-                    predictions.append(_host(logits.data.argmax(axis=1)).ravel())
-                    truths.append(_host(hard_labels(labels.data, logits.ndim)).ravel())
+                    predictions.append(_host(logits.array.argmax(axis=1)).ravel())
+                    truths.append(_host(hard_labels(labels.array, logits.ndim)).ravel())
                 bar.update(images.shape[0])
     finally:
         model.train(was_training)
@@ -136,7 +136,7 @@ class Trainer:
                     self.scheduler.step()
                 counted = labels.numel()  # images, or pixels for dense prediction
                 loss_sum += loss_value * counted
-                correct += topk_correct(_logits(outputs).data, targets.data, ks=(1,))[1]
+                correct += topk_correct(_logits(outputs).array, targets.array, ks=(1,))[1]
                 seen += counted
                 images_seen += images.shape[0]
                 bar.update(images.shape[0])
@@ -217,7 +217,7 @@ class Trainer:
         ``out_dir`` is rewritten from the checkpoint's history, so it never holds epochs
         the checkpoint does not. Returns the checkpoint's contents."""
         state = ckpt.load_checkpoint(path, map_location=backend.device_of(
-            next(iter(self.model.parameters())).data))
+            next(iter(self.model.parameters())).array))
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if (self.scheduler is None) != (state["scheduler"] is None):

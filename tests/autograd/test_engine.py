@@ -297,18 +297,18 @@ def test_a_fresh_gradient_becomes_grad_without_a_copy(monkeypatch):
     monkeypatch.setattr(mt.kernels, "avg_pool2d_backward", recording)
     x = mt.randn(2, 3, 4, 4, requires_grad=True)
     mt.nn.functional.avg_pool2d(x, 2).backward(mt.ones(2, 3, 2, 2))
-    assert len(produced) == 1 and x.grad.data is produced[0]()
+    assert len(produced) == 1 and x.grad.array is produced[0]()
 
 
 def test_the_callers_upstream_gradient_is_never_aliased():
     x = mt.randn(2, 3, requires_grad=True)
     upstream = mt.ones(2, 3)
     (x + 0).backward(upstream)  # add passes the upstream gradient through unchanged
-    x.grad.data += 1
+    x.grad.array += 1
     assert upstream.tolist() == [[1.0] * 3] * 2
     x.grad = None
     x.reshape(6).backward(upstream.reshape(6))  # a view of the caller's tensor
-    assert not np.shares_memory(x.grad.data, upstream.data)
+    assert not np.shares_memory(x.grad.array, upstream.array)
 
 
 def test_a_gradient_a_hook_kept_is_copied_into_grad():
@@ -316,7 +316,7 @@ def test_a_gradient_a_hook_kept_is_copied_into_grad():
     x = mt.randn(3, requires_grad=True)
     x.register_hook(lambda g: kept.append(g))
     (x * 2).sum().backward()
-    x.grad.data += 1  # as an in-place optimizer step or clip_grad_ would
+    x.grad.array += 1  # as an in-place optimizer step or clip_grad_ would
     assert kept[0].tolist() == [2.0, 2.0, 2.0]
 
 
@@ -325,7 +325,7 @@ def test_a_gradient_that_is_a_view_of_shared_memory_is_copied():
     y = mt.randn(6, requires_grad=True)
     # both leaves receive views of the same upstream-derived array
     (x.reshape(6) + y).backward(mt.ones(6) * 2)
-    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(x.grad.array, y.grad.array)
     assert x.grad.tolist() == [[2.0] * 3] * 2 and y.grad.tolist() == [2.0] * 6
 
 
@@ -335,9 +335,9 @@ def test_a_broadcast_gradient_is_never_stolen_as_grad():
     for reduce in (lambda t: t.mean(), lambda t: t.sum(), lambda t: t.mean((2, 3)).sum()):
         x = mt.randn(2, 3, 4, 4, requires_grad=True)
         reduce(x).backward()
-        assert 0 not in x.grad.data.strides
+        assert 0 not in x.grad.array.strides
         # NumPy marks a broadcast view read-only; CuPy has no such flag (its arrays are all writable)
-        assert x.grad.device.type != "cpu" or x.grad.data.flags.writeable
+        assert x.grad.device.type != "cpu" or x.grad.array.flags.writeable
         x.grad.zero_()  # a writable gradient, as optimizers need
 
 
@@ -347,10 +347,10 @@ def test_a_dense_leaf_gets_its_gradient_in_its_own_layout():
     w = mt.tensor(np.random.default_rng(0).standard_normal((3, 5)), requires_grad=True)
     c = np.random.default_rng(1).standard_normal((5, 3))
     (w.t() * mt.tensor(c)).sum().backward()  # the transpose's backward hands w a transposed (5, 3) product
-    assert w.grad.data.strides == w.data.strides
+    assert w.grad.array.strides == w.array.strides
     np.testing.assert_array_equal(host(w.grad), c.T)
     channels_last = mt.tensor(np.random.default_rng(2).standard_normal((2, 3, 4, 5))).contiguous(
         memory_format=mt.channels_last).requires_grad_()
     (channels_last * 2).contiguous().sum().backward()
-    assert channels_last.grad.data.strides == channels_last.data.strides
+    assert channels_last.grad.array.strides == channels_last.array.strides
     np.testing.assert_allclose(host(channels_last.grad), np.full((2, 3, 4, 5), 2.0))

@@ -46,7 +46,7 @@ class CubeRawBackward(Function):
     @once_differentiable
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * 3 * x.data * x.data  # a raw array computation, like a kernel
+        return grad * 3 * x.array * x.array  # a raw array computation, like a kernel
 
 
 def test_custom_function_forward_backward_and_double_backward():

@@ -86,7 +86,7 @@ def test_transformer_encoder_layer_gradients_and_padding_mask():
     mask = mt.tensor([[False, False, True], [False, False, False]])
     masked = host(layer(x, src_key_padding_mask=mask))
     changed = x.detach().clone()
-    changed.data[0, 2] += 5.0  # the masked key's value must not reach the others
+    changed.array[0, 2] += 5.0  # the masked key's value must not reach the others
     np.testing.assert_allclose(host(layer(changed, src_key_padding_mask=mask))[0, :2], masked[0, :2], rtol=1e-10)
     encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(4).double())
     assert len(list(encoder.parameters())) == 2 * len(list(layer.parameters())) + 2

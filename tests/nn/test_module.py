@@ -208,12 +208,12 @@ def test_to_memory_format_lays_out_4d_parameters_and_keeps_the_results():
     expected = host(model(x))
     weight = model[0].weight
     assert model.to(memory_format=mt.channels_last) is model and model[0].weight is weight
-    assert backend.channels_innermost(weight.data) and model[4].weight.data.flags.c_contiguous  # 2-D: as it was
+    assert backend.channels_innermost(weight.array) and model[4].weight.array.flags.c_contiguous  # 2-D: as it was
     np.testing.assert_allclose(host(model(x.to(memory_format=mt.channels_last))), expected, rtol=1e-12)
     model(x).sum().backward()
-    assert weight.grad.data.strides == weight.data.strides  # the gradient keeps its parameter's layout
+    assert weight.grad.array.strides == weight.array.strides  # the gradient keeps its parameter's layout
     model.to(memory_format=mt.contiguous_format)
-    assert weight.data.flags.c_contiguous
+    assert weight.array.flags.c_contiguous
     with pytest.raises(TypeError, match="nn.Module.to: memory_format must be .* got 'nhwc'"):
         model.to(memory_format="nhwc")
     with pytest.raises(TypeError, match="Tensor.to: memory_format must be"):

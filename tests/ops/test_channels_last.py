@@ -71,8 +71,8 @@ def test_channels_last_in_gives_channels_last_out_with_the_nchw_values(name, sha
         y.backward(g)
         results[layout] = (y, x.grad, upstream)
     y, grad, _ = results["channels_last"]
-    assert backend.is_channels_last(grad.data)
-    assert y.ndim < 4 or backend.is_channels_last(y.data)
+    assert backend.is_channels_last(grad.array)
+    assert y.ndim < 4 or backend.is_channels_last(y.array)
     np.testing.assert_allclose(host(y), host(results["nchw"][0]), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(host(grad), host(results["nchw"][1]), rtol=1e-12, atol=1e-12)
 
@@ -80,9 +80,9 @@ def test_channels_last_in_gives_channels_last_out_with_the_nchw_values(name, sha
 def test_dropout_keeps_channels_last_and_its_gradient_is_its_mask():
     x = _channels_last(np.random.default_rng(0).standard_normal((2, 4, 5, 5)) + 3).requires_grad_()
     y = F.dropout(x, 0.4)
-    assert backend.is_channels_last(y.data)
+    assert backend.is_channels_last(y.array)
     y.backward(_channels_last(np.ones(y.shape)))
-    assert backend.is_channels_last(x.grad.data)
+    assert backend.is_channels_last(x.grad.array)
     kept = host(y) != 0
     np.testing.assert_allclose(host(y)[kept], host(x)[kept] / 0.6, rtol=1e-6)
     np.testing.assert_allclose(host(x.grad), kept / 0.6, rtol=1e-6)
@@ -149,11 +149,11 @@ def test_a_channels_last_network_makes_no_layout_copy_between_convolutions(monke
     model.train()
     logits = model(x)
     for name, out in outputs:
-        assert backend.is_channels_last(out.data), f"{name} returned NCHW"
+        assert backend.is_channels_last(out.array), f"{name} returned NCHW"
         out.register_hook(lambda g, name=name: gradients.append((name, g)))
     F.cross_entropy(logits, mt.tensor([1, 2, 3, 4])).backward()
     assert len(gradients) == len(outputs)
     for name, g in gradients:
-        assert backend.is_channels_last(g.data), f"the gradient of {name}'s output is NCHW"
-    assert backend.is_channels_last(x.grad.data)
+        assert backend.is_channels_last(g.array), f"the gradient of {name}'s output is NCHW"
+    assert backend.is_channels_last(x.grad.array)
     assert copied == [], copied

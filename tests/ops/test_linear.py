@@ -45,7 +45,7 @@ def test_weight_gradient_keeps_the_weight_layout():
     so the optimizers' fused passes take it as it is."""
     x, w = leaf(0, (5, 7)), leaf(1, (3, 7))
     F.linear(x, w).sum().backward()
-    assert host(w.grad).flags.c_contiguous or w.grad.data.strides == w.data.strides
+    assert host(w.grad).flags.c_contiguous or w.grad.array.strides == w.array.strides
     np.testing.assert_allclose(host(w.grad), np.ones((5, 3)).T @ host(x), rtol=1e-12)
 
 

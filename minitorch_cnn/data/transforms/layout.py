@@ -17,7 +17,7 @@ def to_chw(image, transform: str):
         if image.ndim != 3:
             raise ValueError(f"{transform}: a tensor image must be (C, H, W), got shape {list(image.shape)}")
         device = image.device
-        array = image.data if device.type == "cpu" else image.data.get()
+        array = image.array if device.type == "cpu" else image.array.get()
         return array, lambda out: Tensor._wrap(backend.to_device(np.ascontiguousarray(out), device))
     if isinstance(image, np.ndarray):
         to_hwc = lambda out: np.ascontiguousarray(out.transpose(1, 2, 0))  # noqa: E731

@@ -36,12 +36,12 @@ def _batch(name, images, labels, num_classes):
         raise ValueError(f"{name}: labels must be {images.shape[0]} class indices (an int Tensor of shape "
                          f"[{images.shape[0]}]), got {getattr(labels, 'dtype', type(labels).__name__)} "
                          f"{list(getattr(labels, 'shape', []))}")
-    xp = backend.xp_of(labels.data)
-    if labels.numel() and (int(labels.data.min()) < 0 or int(labels.data.max()) >= num_classes):
+    xp = backend.xp_of(labels.array)
+    if labels.numel() and (int(labels.array.min()) < 0 or int(labels.array.max()) >= num_classes):
         raise ValueError(f"{name}: labels must lie in [0, {num_classes}), got values "
-                         f"{int(labels.data.min())}..{int(labels.data.max())}")
-    onehot = xp.eye(num_classes, dtype=images.dtype)[labels.data]
-    return images.data, onehot, xp
+                         f"{int(labels.array.min())}..{int(labels.array.max())}")
+    onehot = xp.eye(num_classes, dtype=images.dtype)[labels.array]
+    return images.array, onehot, xp
 
 
 class Mixup:

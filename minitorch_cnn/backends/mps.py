@@ -1,0 +1,9 @@
+"""``backends.mps``: Apple's GPU backend, which this framework does not have."""
+
+
+def is_available() -> bool:
+    return False
+
+
+def is_built() -> bool:
+    return False
