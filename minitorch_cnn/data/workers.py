@@ -353,7 +353,7 @@ class WorkerPool:
         for tasks in self.tasks:
             try:
                 tasks.put(None)
-            except (OSError, ValueError):
+            except (OSError, ValueError):  # the queue is closed already: that worker is told enough
                 pass
         deadline = time.monotonic() + 5
         for process in self.processes:
