@@ -1,11 +1,17 @@
-"""Learning-rate schedules, as ``torch.optim.lr_scheduler``: ``StepLR``, ``MultiStepLR``,
-``ExponentialLR``, ``CosineAnnealingLR``, ``LinearLR`` (warm-up), ``OneCycleLR``,
-``SequentialLR`` (warm-up then another schedule) and ``ReduceLROnPlateau``.
+"""Learning-rate schedules, as ``torch.optim.lr_scheduler``. This file has ``StepLR``,
+``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LinearLR`` (warm-up),
+``OneCycleLR``, ``SequentialLR`` (warm-up then another schedule) and
+``ReduceLROnPlateau``, and gathers the rest under the one name PyTorch uses:
+``LambdaLR``, ``MultiplicativeLR``, ``ConstantLR``, ``PolynomialLR`` (factor_schedulers.py),
+``CosineAnnealingWarmRestarts``, ``CyclicLR`` (cyclic_schedulers.py), ``ChainedScheduler``
+(chained_scheduler.py) and the base ``LRScheduler`` (scheduler_base.py).
 
 Each schedule is written in its closed form, lr(t) from the base lr and the step count
 t, which is the formula PyTorch documents and what its recursive updates compute when
-nothing else touches the learning rate. Like PyTorch, building a scheduler applies
-lr(0), and ``step()`` moves to t + 1. ``state_dict`` holds everything but the optimizer.
+nothing else touches the learning rate; ``_follow`` is PyTorch's recursive rule, used once
+something else has moved the rate (see scheduler_base.py). Like PyTorch, building a
+scheduler applies lr(0), and ``step()`` moves to t + 1. ``state_dict`` holds everything
+but the optimizer.
 """
 
 from __future__ import annotations
@@ -14,44 +20,15 @@ import bisect
 import math
 import numbers
 
+from .chained_scheduler import ChainedScheduler
+from .cyclic_schedulers import CosineAnnealingWarmRestarts, CyclicLR
+from .factor_schedulers import ConstantLR, LambdaLR, MultiplicativeLR, PolynomialLR
 from .optimizer import Optimizer
+from .scheduler_base import LRScheduler
 
-
-class LRScheduler:
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        for i, group in enumerate(optimizer.param_groups):
-            if last_epoch == -1:
-                group.setdefault("initial_lr", group["lr"])
-            elif "initial_lr" not in group:
-                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming an optimizer")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self.step()
-
-    def lr_at(self, base_lr: float, t: int) -> float:
-        """The schedule: the learning rate at step ``t`` for a group whose base is ``base_lr``."""
-        raise NotImplementedError(f"{type(self).__name__} must define lr_at")
-
-    def get_lr(self) -> list[float]:
-        return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
-
-    def step(self, epoch=None) -> None:
-        self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer" and not isinstance(v, LRScheduler)}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+           "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "OneCycleLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]
 
 
 class StepLR(LRScheduler):
@@ -66,6 +43,9 @@ class StepLR(LRScheduler):
     def lr_at(self, base_lr, t):
         return base_lr * self.gamma ** (t // self.step_size)
 
+    def _follow(self, index, lr, base_lr, t):
+        return lr * self.gamma if t > 0 and t % self.step_size == 0 else lr
+
 
 class MultiStepLR(LRScheduler):
     """lr = base · gamma^(number of milestones ≤ t)."""
@@ -78,6 +58,9 @@ class MultiStepLR(LRScheduler):
     def lr_at(self, base_lr, t):
         return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
 
+    def _follow(self, index, lr, base_lr, t):
+        return lr * self.gamma ** self.milestones.count(t)
+
 
 class ExponentialLR(LRScheduler):
     """lr = base · gamma^t."""
@@ -88,6 +71,9 @@ class ExponentialLR(LRScheduler):
 
     def lr_at(self, base_lr, t):
         return base_lr * self.gamma ** t
+
+    def _follow(self, index, lr, base_lr, t):
+        return lr * self.gamma if t > 0 else lr
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -101,6 +87,15 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, base_lr, t):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+    def _follow(self, index, lr, base_lr, t):
+        if t == 0:
+            return lr
+        if (t - 1 - self.T_max) % (2 * self.T_max) == 0:
+            # the ratio below would divide by 1 + cos(π) = 0 just past the minimum
+            return lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+        return ((1 + math.cos(math.pi * t / self.T_max)) / (1 + math.cos(math.pi * (t - 1) / self.T_max))
+                * (lr - self.eta_min) + self.eta_min)
 
 
 class LinearLR(LRScheduler):
@@ -118,6 +113,14 @@ class LinearLR(LRScheduler):
         progress = min(t, self.total_iters) / self.total_iters if self.total_iters else 1.0
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
+    def _follow(self, index, lr, base_lr, t):
+        if t == 0:
+            return lr * self.start_factor
+        if t > self.total_iters:
+            return lr
+        change = self.end_factor - self.start_factor
+        return lr * (1.0 + change / (self.total_iters * self.start_factor + (t - 1) * change))
+
 
 class SequentialLR(LRScheduler):
     """Runs ``schedulers[i]`` from ``milestones[i-1]`` on, each restarted at its own t = 0
@@ -133,10 +136,10 @@ class SequentialLR(LRScheduler):
         self._schedulers, self.milestones = list(schedulers), [int(m) for m in milestones]
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, t):
+    def _closed_form(self, group_index, base_lr, t):
         index = bisect.bisect_right(self.milestones, t)
         start = self.milestones[index - 1] if index else 0
-        return self._schedulers[index].lr_at(base_lr, t - start)
+        return self._schedulers[index]._closed_form(group_index, base_lr, t - start)
 
     def state_dict(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
@@ -222,6 +225,7 @@ class OneCycleLR(LRScheduler):
                 else:
                     group["momentum"] = momentum
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._mark_as_setter()
 
 
 class ReduceLROnPlateau:

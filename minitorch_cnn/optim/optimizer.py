@@ -154,6 +154,10 @@ class Optimizer:
                 if key != "params":
                     group[key] = copy.deepcopy(value)
 
+    def __getstate__(self) -> dict:
+        # the schedulers' weak reference (scheduler_base.py) is a run-time link, not state
+        return {k: v for k, v in self.__dict__.items() if k != "_lr_set_by"}
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
@@ -169,3 +173,21 @@ def state_array(state: dict, name: str, like):
     if name not in state:
         state[name] = Tensor._wrap(xp_of(like).zeros_like(like))
     return state[name].array
+
+
+def refuse_unsupported(optimizer: str, **flags) -> None:
+    """PyTorch's implementation switches (``foreach``, ``capturable``, ``differentiable``,
+    ``fused``) are accepted when off; on, they would promise behaviour we do not have."""
+    for name, value in flags.items():
+        if value not in (None, False):
+            raise NotImplementedError(f"{optimizer}: {name}={value!r} is not supported (minitorch_cnn updates each "
+                                      f"parameter in place, outside the graph); leave {name} at None or False")
+
+
+def ascent_and_l2(grad, param, weight_decay: float, maximize: bool):
+    """The gradient an update uses: negated to ascend, plus the L2 term λ·w. A new array,
+    so the parameter's own ``.grad`` is never changed."""
+    grad = -grad if maximize else grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    return grad

@@ -1,0 +1,45 @@
+"""``Rprop`` (resilient backpropagation, Riedmiller & Braun 1993), PyTorch's variant. Per
+element, from the sign of g·g_prev (g is −∇ with maximize; there is no weight decay):
+
+    > 0:  η ← η·η₊          < 0:  η ← η·η₋ and g ← 0 (skip this step)        = 0:  η unchanged
+    η ← clamp(η, step_sizes[0], step_sizes[1]);   w ← w - η·sign(g);   g_prev ← g
+
+The per-element step sizes η start at ``lr``; the state holds ``prev``, ``step_size``
+and ``step``. In-place array code through the parameter's array module (NumPy or CuPy).
+"""
+
+from __future__ import annotations
+
+from ..backend import xp_of
+from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
+
+
+class Rprop(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
+                 capturable: bool = False, foreach=None, maximize: bool = False, differentiable: bool = False):
+        refuse_unsupported("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize))
+
+    def _update(self, group, param, grad, state):
+        xp = xp_of(param.array)
+        state["step"] = state.get("step", 0) + 1
+        prev = state_array(state, "prev", param.array)
+        if "step_size" not in state:
+            state_array(state, "step_size", param.array)[...] = group["lr"]
+        step_size = state["step_size"].array
+        eta_minus, eta_plus = group["etas"]
+        smallest, largest = group["step_sizes"]
+        grad = ascent_and_l2(grad, param.array, 0, group["maximize"])
+        agreement = grad * prev
+        factor = xp.where(agreement > 0, eta_plus, xp.where(agreement < 0, eta_minus, 1.0)).astype(step_size.dtype)
+        step_size *= factor
+        xp.clip(step_size, smallest, largest, out=step_size)
+        # a sign change means the last step overshot: hold still, and forget this gradient
+        # so the next step is taken at the reduced size whatever its sign
+        grad = xp.where(agreement < 0, 0, grad).astype(grad.dtype)
+        param.array -= xp.sign(grad) * step_size
+        prev[...] = grad
