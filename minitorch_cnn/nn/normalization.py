@@ -1,5 +1,6 @@
-"""Normalisation layers, as ``torch.nn``: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``,
-``GroupNorm``, ``InstanceNorm2d`` and AlexNet's ``LocalResponseNorm``.
+"""Normalisation layers, as ``torch.nn``: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``,
+``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d``, ``InstanceNorm2d``, ``InstanceNorm3d`` and
+AlexNet's ``LocalResponseNorm``.
 
 Batch norm keeps ``running_mean``, ``running_var`` and ``num_batches_tracked`` as buffers
 (saved in the state_dict under PyTorch's names). ``momentum=None`` makes the running
@@ -9,6 +10,7 @@ statistics a cumulative average: the factor is 1/num_batches_tracked.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 from .. import backend, creation
 from ..autograd.grad_mode import no_grad
@@ -99,22 +101,77 @@ class BatchNorm2d(_BatchNorm):
     _what = "(N, C, H, W)"
 
 
-class InstanceNorm2d(_NormBase):
-    """Per-sample, per-channel normalisation over H, W. Defaults as PyTorch: no affine
-    parameters, no running statistics."""
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over volumes, statistics per channel over N, D, H and W.
+
+    Shape:
+        input (N, C, D, H, W); output the same shape.
+    """
+    _ndims = (5,)
+    _what = "(N, C, D, H, W)"
+
+
+class _InstanceNorm(_NormBase):
+    """Per-sample, per-channel normalisation over the spatial dims. Defaults as PyTorch: no
+    affine parameters, no running statistics; ``num_batches_tracked`` is kept (for the
+    state_dict) but, as in PyTorch, never counted. An input with one dim fewer than
+    ``_batched_ndim`` is one unbatched sample."""
+    _batched_ndim = 4
+    _what = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, input):
-        check_input(self, input, (3, 4), self.num_features, what="(N, C, H, W) or (C, H, W)", unbatched_ndim=3)
-        batched = input if input.ndim == 4 else input.unsqueeze(0)
-        factor = self._average_factor()
+        batched_ndim = self._batched_ndim
+        check_input(self, input, (batched_ndim - 1, batched_ndim), what=self._what)
+        channel_dim = 1 if input.ndim == batched_ndim else 0
+        if input.shape[channel_dim] != self.num_features:
+            # as PyTorch: num_features is only used by the affine parameters (and running stats)
+            message = (f"{self!r}: expected input with {self.num_features} channels (dim {channel_dim}), "
+                       f"got shape {list(input.shape)}")
+            if self.affine or self.track_running_stats:
+                raise ValueError(message)
+            warnings.warn(message + "; num_features is not used since affine=False", stacklevel=2)
+        batched = input if input.ndim == batched_ndim else input.unsqueeze(0)
+        # PyTorch's instance norm neither counts batches nor averages cumulatively: a
+        # momentum of None freezes the running statistics
+        factor = 0.0 if self.momentum is None else self.momentum
         use_input_stats = self.training or not self.track_running_stats
         out = N.instance_norm(batched, self.running_mean, self.running_var, self.weight, self.bias,
                               use_input_stats, factor, self.eps)
-        return out if input.ndim == 4 else out.squeeze(0)
+        return out if input.ndim == batched_ndim else out.squeeze(0)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over L of each sample and channel.
+
+    Shape:
+        input (N, C, L) or (C, L); output the same shape.
+    """
+    _batched_ndim = 3
+    _what = "(N, C, L) or (C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over H, W of each sample and channel.
+
+    Shape:
+        input (N, C, H, W) or (C, H, W); output the same shape.
+    """
+    _batched_ndim = 4
+    _what = "(N, C, H, W) or (C, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over D, H, W of each sample and channel.
+
+    Shape:
+        input (N, C, D, H, W) or (C, D, H, W); output the same shape.
+    """
+    _batched_ndim = 5
+    _what = "(N, C, D, H, W) or (C, D, H, W)"
 
 
 class LayerNorm(Module):
