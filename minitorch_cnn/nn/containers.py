@@ -1,7 +1,9 @@
-"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``, as in ``torch.nn``.
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList`` and
+``ParameterDict``, as in ``torch.nn``.
 
 Children are registered under their index ("0", "1", …) or key, which is what makes
-state_dict keys like ``features.0.weight`` come out the same as torchvision's.
+state_dict keys like ``features.0.weight`` (or ``scales.0``, ``gains.key``) come out the
+same as torchvision's.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import numbers
 from collections import OrderedDict
 
+from ..tensor import Tensor
 from .module import Module
+from .parameter import Parameter
 
 
 def _index(index, length, name):
@@ -157,3 +161,211 @@ class ModuleDict(Module):
         items = modules.items() if hasattr(modules, "items") else modules
         for key, module in items:
             self.add_module(key, module)
+
+
+# ------------------------------------------------------------------ parameter containers
+def _as_parameter(value):
+    """PyTorch's rule: a plain Tensor put in a parameter container becomes a Parameter
+    (sharing its array); anything else (a Parameter, a module, a number) is kept as it is."""
+    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) else value
+
+
+def _describe(value) -> str:
+    """One entry's line in the containers' repr, in PyTorch's words."""
+    if not isinstance(value, Tensor):
+        return f"Object of type: {type(value).__name__}"
+    kind = "Parameter containing" if isinstance(value, Parameter) else "Tensor"
+    device = "" if value.device == "cpu" else f" (GPU {value.device})"
+    return f"{kind}: [{value.dtype} of size {'x'.join(str(s) for s in value.shape)}{device}]"
+
+
+def _put(container, name, value):
+    """Store ``value`` as entry ``name``: a Parameter replacing a Parameter keeps its
+    place in ``_parameters`` (so named_parameters() keeps the container's order, as
+    PyTorch); anything else replaces the old entry, registered or plain."""
+    value = _as_parameter(value)
+    if isinstance(value, Parameter) and name in container._parameters:
+        container._parameters[name] = value
+        return
+    container._forget(name)
+    setattr(container, name, value)
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under "0", "1", … so ``parameters()``,
+    ``named_parameters()`` and ``state_dict()`` see them. Tensors become Parameters;
+    other values are kept (not registered), as PyTorch. ``insert`` is ours (PyTorch's
+    ParameterList has none): it renumbers what follows, as ModuleList.insert does."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self):
+        return self._size
+
+    def _position(self, index):
+        return _index(index, self._size, "ParameterList")
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ParameterList([self[i] for i in range(self._size)[index]])
+        return getattr(self, str(self._position(index)))
+
+    def __setitem__(self, index, value):
+        _put(self, str(self._position(index)), value)
+
+    def __iter__(self):
+        return iter([self[i] for i in range(self._size)])
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        object.__setattr__(self, "_size", self._size + 1)
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in list(values):
+            self.append(value)
+        return self
+
+    def insert(self, index, value):
+        values = list(self)
+        values.insert(index, value)
+        for i in range(self._size):
+            self._forget(str(i))
+        object.__setattr__(self, "_size", 0)
+        return self.extend(values)
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({i}): {_describe(value)}" for i, value in enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """An ordered dict of parameters by string key, registered under the key so that
+    ``named_parameters()`` and ``state_dict()`` name them ``prefix.key``. Tensors become
+    Parameters; other values are kept (not registered), as PyTorch."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        object.__setattr__(self, "_keys", {})  # insertion order: a dict of key -> None
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _key(key):
+        if not isinstance(key, str):
+            raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not a string "
+                            f"(type is '{type(key).__name__}')")
+        return key
+
+    def __getitem__(self, key):
+        if self._key(key) not in self._keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key, value):
+        self._keys[self._key(key)] = None
+        _put(self, key, value)
+
+    def __delitem__(self, key):
+        if self._key(key) not in self._keys:
+            raise KeyError(key)
+        del self._keys[key]
+        self._forget(key)
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(list(self._keys))
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def keys(self):
+        return list(self._keys)
+
+    def values(self):
+        return [self[k] for k in self._keys]
+
+    def items(self):
+        return [(k, self[k]) for k in self._keys]
+
+    def get(self, key, default=None):
+        return self[key] if key in self._keys else default
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        if not self._keys:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = next(reversed(list(self._keys)))
+        return key, self.pop(key)
+
+    def setdefault(self, key, default=None):
+        if key not in self._keys:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self):
+        """A new ParameterDict holding the same parameters (not copies of them)."""
+        return ParameterDict(self.items())
+
+    @staticmethod
+    def fromkeys(keys, default=None):
+        return ParameterDict([(k, default) for k in keys])
+
+    def update(self, parameters):
+        """From a mapping (a dict keeps its order) or an iterable of (key, value) pairs."""
+        if hasattr(parameters, "keys"):
+            pairs = [(k, parameters[k]) for k in parameters.keys()]
+        else:
+            pairs = []
+            for i, pair in enumerate(parameters):
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{i} should be a (key, value) pair, "
+                                     f"got {pair!r}")
+                pairs.append(tuple(pair))
+        for key, value in pairs:
+            self[key] = value
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = ParameterDict(other)
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): {_describe(v)}" for k, v in self.items())
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")

@@ -10,8 +10,8 @@ from .module import Module
 class Upsample(Module):
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
         super().__init__()
-        if mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
-            raise ValueError(f"Upsample: mode must be 'nearest', 'nearest-exact', 'linear' or 'bilinear', got {mode!r}")
+        if mode not in R.MODES:
+            raise ValueError(f"Upsample: mode must be one of {R.MODES}, got {mode!r}")
         self.size, self.scale_factor, self.mode, self.align_corners = size, scale_factor, mode, align_corners
 
     def forward(self, input):

@@ -6,6 +6,12 @@ out. ``"reflect"``, ``"replicate"`` and ``"circular"`` are a gather with an inde
 padded dim, so their backward (a scatter-add where border elements are read several times)
 comes from indexing. Unlike PyTorch, the last three modes accept any number of padded
 dims rather than only the spatial dims of a batched image.
+
+Negative amounts crop in every mode, as PyTorch: reflect and replicate read positions
+``-before … size + after - 1`` of the whole input (so a reflection may bring back an element
+the other side cropped), while circular crops first and wraps what is left (PyTorch's
+order). Where PyTorch reads uninitialised memory (circular padding wider than what the
+cropping leaves), this wraps the remainder again; an empty remainder is an error.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 MODES = ("constant", "reflect", "replicate", "circular")
@@ -53,34 +60,62 @@ class ConstantPad(Function):
 
 
 def _gather_indices(size, before, after, mode, xp):
+    if mode == "circular":  # crop first, then wrap what is left (PyTorch's order)
+        start, stop = max(0, -before), size - max(0, -after)
+        positions = start + np.arange(-max(0, before), stop - start + max(0, after)) % (stop - start)
+        return xp.asarray(positions)
     positions = np.arange(-before, size + after)
     if mode == "reflect":
         period = 2 * (size - 1)
         positions = np.abs(positions) % period if period else np.zeros_like(positions)
         positions = np.where(positions >= size, period - positions, positions)
-    elif mode == "replicate":
+    else:  # replicate
         positions = np.clip(positions, 0, size - 1)
-    else:  # circular
-        positions = positions % size
     return xp.asarray(positions)
+
+
+def _check_mode_amounts(mode, input, d, before, after, pad):
+    """PyTorch's limits for reflect / replicate / circular padding of dim ``d``."""
+    size = input.shape[d]
+    where = f"on dim {d} of input shape {list(input.shape)}"
+    if size == 0 and (before or after):
+        raise ShapeError(f"pad: cannot {mode}-pad the empty dim {d} of input shape {list(input.shape)}")
+    if size + before + after < 1:
+        raise ShapeError(f"pad: input size {size} is too small for {mode} padding ({before}, {after}) {where}: "
+                         f"the output size would be {size + before + after}")
+    if mode == "reflect" and (before >= size or after >= size):
+        raise ShapeError(f"pad: reflect padding of ({before}, {after}) {where} must be less than the input size "
+                         f"there ({size}), so at most {size - 1}")
+    if mode == "circular":
+        if before > size or after > size:
+            raise ShapeError(f"pad: circular padding of ({before}, {after}) {where} must be at most the input "
+                             f"size there ({size}): padding would wrap around more than once")
+        if size - max(0, -before) - max(0, -after) < 1:
+            raise ShapeError(f"pad: circular padding {pad} crops all of dim {d} of input shape "
+                             f"{list(input.shape)}, leaving nothing to wrap around")
 
 
 def pad(input, pad, mode="constant", value=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"pad: input must be a Tensor, got {type(input).__name__}")
     pad = tuple(pad)
-    if len(pad) % 2 or any(isinstance(p, bool) or not isinstance(p, numbers.Integral) for p in pad):
-        raise ValueError(f"pad: pad must be an even-length sequence of ints, got {pad}")
+    if any(isinstance(p, bool) or not isinstance(p, numbers.Integral) for p in pad):
+        raise TypeError(f"pad: pad must be a sequence of ints, got {pad}")
+    if len(pad) % 2:
+        raise ShapeError(f"pad: pad must be an even-length sequence of ints (padding length must be divisible "
+                         f"by 2), got {pad}")
     if len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} is too large for a {input.ndim}-D input "
+        raise ShapeError(f"pad: padding length {len(pad)} is too large for a {input.ndim}-D input "
                          f"(at most {2 * input.ndim})")
-    if mode not in MODES:
-        raise ValueError(f"pad: mode must be one of {MODES}, got {mode!r}")
+    if mode not in MODES:  # PyTorch's type for an unknown mode
+        raise NotImplementedError(f"pad: unrecognised padding mode {mode!r}; mode must be one of {MODES}")
     pairs = _pairs([int(p) for p in pad], input.ndim)
     if mode == "constant":
         return ConstantPad.apply(input, pairs, 0.0 if value is None else value)
     if value not in (None, 0):
-        raise ValueError(f"pad: value is only used in constant mode, got value={value} with mode={mode!r}")
+        raise ShapeError(f"pad: value is only used in constant mode, got value={value} with mode={mode!r}")
+    for d, (before, after) in sorted(pairs.items()):
+        _check_mode_amounts(mode, input, d, before, after, pad)
     xp = backend.xp_of(input.array)
     # a channels_last input is gathered as its channels-innermost view, so that the result
     # (and its gradient) stays channels_last; dim d of the input is dim where[d] of the view
@@ -89,19 +124,10 @@ def pad(input, pad, mode="constant", value=None):
     where = {0: 0, 1: last, **{d: d - 1 for d in range(2, input.ndim)}} if channels_last else None
     out = input.permute(0, *range(2, input.ndim), 1) if channels_last else input
     for d, (before, after) in sorted(pairs.items()):
-        size = input.shape[d]
-        if before < 0 or after < 0:
-            raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
-        limit = size - 1 if mode == "reflect" else size
-        if mode != "replicate" and (before > limit or after > limit):
-            raise ValueError(f"pad: {mode} padding of ({before}, {after}) on dim {d} must be at most {limit} "
-                             f"for an input of size {size} there (input shape {list(input.shape)})")
-        if mode == "replicate" and size == 0 and (before or after):
-            raise ValueError(f"pad: cannot replicate-pad the empty dim {d} of input shape {list(input.shape)}")
         if before == after == 0:
             continue
         axis = where[d] if channels_last else d
-        out = out[(slice(None),) * axis + (_gather_indices(size, before, after, mode, xp),)]
+        out = out[(slice(None),) * axis + (_gather_indices(input.shape[d], before, after, mode, xp),)]
     if channels_last:  # NumPy lays out a gather along a middle dim as it likes: one copy to NHWC
         return out.contiguous().permute(0, last, *range(1, last))
     return out

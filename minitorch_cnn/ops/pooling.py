@@ -1,5 +1,8 @@
 """Pooling, as ``torch.nn.functional``: max_pool2d (with indices), avg_pool2d,
-adaptive_avg_pool2d, adaptive_max_pool2d, max_unpool2d.
+adaptive_avg_pool2d, adaptive_max_pool2d, max_unpool2d, and their 1-D forms (max_pool1d,
+avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d: the 2-D ops on a unit height, as
+conv1d is conv2d's). Integer inputs take ``pooling_int``'s route where PyTorch accepts
+them: max pooling of any integer dtype, average pooling of int64.
 
 The pairs that are each other's backward (so second derivatives work):
 
@@ -22,6 +25,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .common import int_tuple
 from .join import stack
+from .pooling_int import avg_pool2d_int, max_pool2d_int, torch_dtype_name
 from ..errors import ArgumentTypeError, ShapeError
 
 
@@ -30,13 +34,17 @@ def _pair(value, name, fn, minimum):
     return int_tuple(value, 2, f"{fn}: {name}", minimum)
 
 
-def _check_input(fn, input):
+def _check_input(fn, input, integers=()):
+    """``integers``: the integer dtypes (names) ``fn`` accepts besides floating point; any
+    other dtype is PyTorch's NotImplementedError, "not implemented for 'Long'"."""
     if not isinstance(input, Tensor):
         raise ArgumentTypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4):
         raise ShapeError(f"{fn}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {list(input.shape)}")
-    if input.dtype.kind != "f":
-        raise ArgumentTypeError(f"{fn}: input must be floating point, got {input.dtype}")
+    if input.dtype.kind != "f" and input.dtype.name not in integers:
+        raise NotImplementedError(f"{fn}: not implemented for '{torch_dtype_name(input.dtype)}' (input dtype "
+                                  f"{input.dtype}); pooling here takes floating point"
+                                  + (f" or {', '.join(integers)}" if integers else "") + " input")
     if 0 in input.shape[-3:]:
         raise ShapeError(f"{fn}: input has a zero-size channel or spatial dim: shape {list(input.shape)}")
 
@@ -50,8 +58,11 @@ def pooling_output_size(size, kernel, stride, pad, dilation, ceil_mode):
     return out
 
 
-def _window_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
-    _check_input(fn, input)
+MAX_POOL_INTEGERS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+def _window_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode, integers=()):
+    _check_input(fn, input, integers)
     kernel = _pair(kernel_size, "kernel_size", fn, 1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else \
         _pair(stride, "stride", fn, 1)
@@ -119,11 +130,15 @@ class MaxPool2d(Function):
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over each window; padding counts as -inf. With ``return_indices`` also the
-    flat position of each maximum in its H*W plane (for ``max_unpool2d``)."""
+    flat position of each maximum in its H*W plane (for ``max_unpool2d``). An integer
+    input keeps its dtype (no gradient), as PyTorch."""
     kernel, stride, padding, dilation, out_hw = _window_args("max_pool2d", input, kernel_size, stride, padding,
-                                                             dilation, ceil_mode)
+                                                             dilation, ceil_mode, MAX_POOL_INTEGERS)
     x, unbatched = _batched(input)
-    out, index = MaxPool2d.apply(x, kernel, stride, padding, dilation, out_hw)
+    if x.dtype.kind == "f":
+        out, index = MaxPool2d.apply(x, kernel, stride, padding, dilation, out_hw)
+    else:  # an integer input has no gradient: the exact integer route
+        out, index = max_pool2d_int(x, kernel, stride, padding, dilation, out_hw)
     if unbatched:
         out, index = out.squeeze(0), index.squeeze(0)
     return (out, index) if return_indices else out
@@ -191,14 +206,19 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over each window (zero padding). The divisor follows PyTorch: the window
     clipped to the padded input (``count_include_pad=True``) or to the input itself, or
-    ``divisor_override``."""
-    kernel, stride, padding, _, out_hw = _window_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    ``divisor_override``. An int64 input gives int64, the division truncated towards zero
+    (PyTorch's CPU kernel); other integer dtypes are refused, as PyTorch."""
+    kernel, stride, padding, _, out_hw = _window_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode,
+                                                      ("int64",))
     if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral) or divisor_override == 0):
         raise ShapeError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}")
     divisor = kernels.avg_pool2d_divisor(input.shape[-2:], kernel, stride, padding, out_hw,
                                                         count_include_pad, divisor_override)
     x, unbatched = _batched(input)
-    out = AvgPool2d.apply(x, kernel, stride, padding, out_hw, divisor)
+    if x.dtype.kind == "f":
+        out = AvgPool2d.apply(x, kernel, stride, padding, out_hw, divisor)
+    else:  # int64, as PyTorch's CPU kernel: exact sums, truncating division
+        out = avg_pool2d_int(x, kernel, stride, padding, out_hw, divisor)
     return out.squeeze(0) if unbatched else out
 
 
@@ -262,3 +282,74 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if unbatched:
         out, indices = out.squeeze(0), indices.squeeze(0)
     return (out, indices) if return_indices else out
+
+
+# ------------------------------------------------------------------ 1-D pooling
+# (N, C, L) or (C, L) becomes (N, C, 1, L) or (C, 1, L): the 2-D ops on a unit height, so
+# the kernels, gradients and PyTorch's size rules are the 2-D ones, and a max pooling's
+# flat H*W position is the position along L.
+def _as_planes(fn, input):
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(f"{fn}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"{fn}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {list(input.shape)}")
+    return input.unsqueeze(-2)
+
+
+def _single(value, name, fn, minimum):
+    """A 1-D size argument as one int: an int, or a sequence of exactly one."""
+    if isinstance(value, (tuple, list)) and len(value) != 1:
+        raise ArgumentTypeError(f"{fn}: {name} must be an int or a tuple of 1 int, got {value!r}")
+    return int_tuple(value, 1, f"{fn}: {name}", minimum)[0]
+
+
+def _line_args(fn, kernel_size, stride, padding, dilation):
+    """The 1-D arguments as the 2-D ops' (height 1) pairs."""
+    kernel = _single(kernel_size, "kernel_size", fn, 1)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    stride = kernel if no_stride else _single(stride, "stride", fn, 1)
+    return (1, kernel), (1, stride), (0, _single(padding, "padding", fn, 0)), (1, _single(dilation, "dilation", fn, 1))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over each window of the last dim; ``return_indices`` gives positions along L.
+    Unlike PyTorch's CPU max_pool1d (which refuses integers unless indices are asked for),
+    an integer input is pooled as max_pool2d pools it."""
+    planes = _as_planes("max_pool1d", input)
+    kernel, stride, padding, dilation = _line_args("max_pool1d", kernel_size, stride, padding, dilation)
+    out = max_pool2d(planes, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over each window of the last dim (zero padding; the divisor as avg_pool2d's)."""
+    planes = _as_planes("avg_pool1d", input)
+    kernel, stride, padding, _ = _line_args("avg_pool1d", kernel_size, stride, padding, 1)
+    return avg_pool2d(planes, kernel, stride, padding, ceil_mode, count_include_pad).squeeze(-2)
+
+
+def _line_output_size(fn, output_size):
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 1:
+            raise ShapeError(f"{fn}: output_size should contain one int (got {len(output_size)}): {output_size!r}")
+        output_size = output_size[0]
+    if isinstance(output_size, bool) or not isinstance(output_size, numbers.Integral):
+        raise ArgumentTypeError(f"{fn}: output_size must be an int or a tuple of 1 int, got {output_size!r}")
+    return (1, int(output_size))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over PyTorch's adaptive windows of the last dim, to ``output_size`` positions."""
+    planes = _as_planes("adaptive_avg_pool1d", input)
+    return adaptive_avg_pool2d(planes, _line_output_size("adaptive_avg_pool1d", output_size)).squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows of the last dim; indices are positions along L."""
+    planes = _as_planes("adaptive_max_pool1d", input)
+    out = adaptive_max_pool2d(planes, _line_output_size("adaptive_max_pool1d", output_size), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)

@@ -1,14 +1,16 @@
-"""Resampling, as ``torch.nn.functional``: ``interpolate`` (nearest, bilinear with
-``align_corners`` both ways), ``pixel_shuffle``/``pixel_unshuffle`` and
-``channel_shuffle``.
+"""Resampling, as ``torch.nn.functional``: ``interpolate`` of 3-D (N, C, L), 4-D
+(N, C, H, W) and 5-D (N, C, D, H, W) inputs (nearest and nearest-exact for all three;
+linear, bilinear and trilinear for one each, with ``align_corners`` both ways),
+``pixel_shuffle``/``pixel_unshuffle`` and ``channel_shuffle``.
 
-Interpolation is built from indexing (a gather along H, then along W) and a weighted sum,
-so its gradient is the matching scatter, and second derivatives come for free. Source
-coordinates follow PyTorch exactly:
+Interpolation is separable: one spatial dim at a time, a gather along it and (for the
+linear modes) a weighted sum of two gathers, so its gradient is the matching scatter and
+second derivatives come for free. Source coordinates follow PyTorch exactly:
 
 * nearest: ``src = floor(dst · scale)``, scale = in/out, or 1/scale_factor when given;
-* bilinear, align_corners=True: ``src = dst · (in - 1)/(out - 1)`` (corners meet);
-* bilinear, align_corners=False: ``src = (dst + 0.5) · scale - 0.5``, clamped at 0
+* nearest-exact: ``src = floor((dst + 0.5) · scale)``;
+* (bi/tri)linear, align_corners=True: ``src = dst · (in - 1)/(out - 1)`` (corners meet);
+* (bi/tri)linear, align_corners=False: ``src = (dst + 0.5) · scale - 0.5``, clamped at 0
   (pixel centres meet).
 """
 
@@ -22,6 +24,11 @@ import numpy as np
 from .. import backend
 from ..errors import ArgumentTypeError
 from ..tensor import Tensor
+
+
+# each interpolating mode and the one input rank it takes (the nearest modes take all three)
+LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
+MODES = ("nearest", "nearest-exact") + tuple(LINEAR_MODES)
 
 
 def _output_size(fn, input, size, scale_factor):
@@ -70,24 +77,27 @@ def _along(input, dim, index):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None):
-    """Resize the spatial dims (1-D and 2-D: ``nearest``, ``linear``/``bilinear``)."""
+    """Resize the spatial dims of a 3-D, 4-D or 5-D input (``nearest``, ``nearest-exact``;
+    ``linear`` for 3-D, ``bilinear`` for 4-D, ``trilinear`` for 5-D). PyTorch's errors:
+    NotImplementedError for an unsupported rank, mode, or mode and rank that do not match."""
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate: input must be a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got {list(input.shape)}")
-    if mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
-        raise ValueError(f"interpolate: mode must be 'nearest', 'nearest-exact', 'linear' or 'bilinear', got {mode!r}")
+    if input.ndim not in (3, 4, 5) or mode not in MODES:
+        raise NotImplementedError(f"interpolate: only 3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) "
+                                  f"inputs and the modes {' | '.join(MODES)} are supported; got a {input.ndim}-D "
+                                  f"input {list(input.shape)} with mode {mode!r}")
     if mode in ("nearest", "nearest-exact") and align_corners is not None:
         raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear")
+                         "linear | bilinear | trilinear")
     if mode not in ("nearest", "nearest-exact") and input.dtype.kind != "f":
         # the interpolation weights are fractions: in an integer dtype they would all be 0
         # (PyTorch refuses integer inputs here too)
         raise ArgumentTypeError(f"interpolate: mode {mode!r} needs a floating point input, got {input.dtype}; convert "
                         f"it with .float()")
-    expected = {"linear": 3, "bilinear": 4}.get(mode)
+    expected = LINEAR_MODES.get(mode)
     if expected is not None and input.ndim != expected:
-        raise ValueError(f"interpolate: mode {mode!r} needs a {expected}-D input, got {list(input.shape)}")
+        raise NotImplementedError(f"interpolate: got a {input.ndim}-D input {list(input.shape)}, but {mode} mode "
+                                  f"needs a {expected}-D input")
     sizes, scales = _output_size("interpolate", input, size, scale_factor)
     if recompute_scale_factor:
         scales = tuple(None for _ in scales)
