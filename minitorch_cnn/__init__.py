@@ -53,6 +53,7 @@ from .creation import (
     randint_like,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -106,10 +107,19 @@ from .ops import (
     where,
 )
 from .ops import max, min  # noqa: A004  (PyTorch's names)
+from .ops import round  # noqa: A004
+from .ops import add, div, mul, neg, pow, sub  # noqa: F401,A004
+from .ops import norm, prod  # noqa: F401
+from .ops import (  # noqa: F401
+    floor, ceil, trunc, frac, sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, exp2, expm1,
+    log2, log10, log1p, rsqrt, reciprocal, square, fix, atan2, arctan2, lerp, logaddexp, logaddexp2, copysign,
+    isclose, allclose, gather, take_along_dim, scatter, scatter_add, index_select, sort, argsort, msort, topk,
+    kthvalue, median, nanmedian, repeat_interleave, cumsum,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import nn, optim
 from . import data, models, utils
-from . import accelerator, backends
+from . import accelerator, backends, linalg
 from .inspect import summary
 from .serialization import CheckpointError, load, load_safetensors, save
 

@@ -210,6 +210,17 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad: b
     return _finish(values, dtype, backend.as_device(device), requires_grad)
 
 
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0 … n-1 (int64 by default), from the framework's generator
+    (or ``generator``, a ``numpy.random.Generator``, as the samplers take)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise RuntimeError(f"randperm(): n must be a non-negative int, got {n!r}")
+    source = backend.default_rng.generator if generator is None else generator
+    values = source.permutation(int(n))
+    dtype = backend.int64 if dtype is None else backend.as_dtype(dtype)
+    return _finish(values, dtype, backend.as_device(device), requires_grad)
+
+
 def _like(t: Tensor, dtype, device):
     if not isinstance(t, Tensor):
         raise TypeError(f"input: expected a Tensor, got {type(t).__name__}")

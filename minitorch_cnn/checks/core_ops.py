@@ -119,3 +119,38 @@ register("cat", "(2, 3) and (2, 5) on dim 1", lambda: (lambda a, b: cat([a, b], 
 register("stack", "three (3, 2) on dim 1", lambda: (lambda a, b, c: stack([a, b, c], 1), (_x(3, 2), _x(3, 2), _x(3, 2))))
 register("to (float32 round trip)", "(3, 4)", lambda: (lambda a: a.float().double() * 2, (_x(3, 4),)),
          atol=1e-4, rtol=1e-3, eps=1e-3)
+
+# ops/elementwise.py: each function inside its domain (inverse trig in (-1, 1), logs above 0)
+for _name, _fn in [
+    ("sin", lambda a: a.sin()), ("cos", lambda a: a.cos()), ("tan", lambda a: (a * 0.3).tan()),
+    ("asin", lambda a: (a.tanh() * 0.9).asin()), ("acos", lambda a: (a.tanh() * 0.9).acos()),
+    ("atan", lambda a: a.atan()), ("sinh", lambda a: a.sinh()), ("cosh", lambda a: a.cosh()),
+    ("asinh", lambda a: a.asinh()), ("acosh", lambda a: (a * a + 1.2).acosh()),
+    ("atanh", lambda a: (a.tanh() * 0.9).atanh()), ("exp2", lambda a: a.exp2()), ("expm1", lambda a: a.expm1()),
+    ("log2", lambda a: (a * a + 0.5).log2()), ("log10", lambda a: (a * a + 0.5).log10()),
+    ("log1p", lambda a: (a * a).log1p()), ("rsqrt", lambda a: (a * a + 0.5).rsqrt()),
+    ("reciprocal", lambda a: (a * a + 0.5).reciprocal()), ("square", lambda a: a.square()),
+]:
+    _unary(_name, _fn)
+for _op, _fn in [("atan2", lambda a, b: a.atan2(b)), ("logaddexp", lambda a, b: a.logaddexp(b)),
+                 ("lerp", lambda a, b: a.lerp(b, 0.3))]:
+    register(_op, "broadcast (3, 4) with (4,)", lambda _fn=_fn: (_fn, (_x(3, 4), _x(4))))
+    register(_op, "broadcast (3, 4) with (4,)", lambda _fn=_fn: (_fn, (_x(3, 4), _x(4))), second_order=True)
+
+# ops/scatter.py, ops/sorting.py, ops/repeat.py
+_INDEX = ((0, 2, 1, 2), (1, 1, 0, 2))  # (2, 4) into dim 0 of a (3, 4) input, with repeats
+for _op, _fn in [
+    ("gather", lambda a: a.gather(0, mt.tensor(_INDEX))),
+    ("scatter_add", lambda a: mt.zeros(3, 4, dtype="float64").scatter_add(0, mt.tensor(_INDEX), a[:2] * 2)),
+    ("scatter", lambda a: a.scatter(1, mt.tensor([[3, 0], [1, 2], [0, 3]]), a[:, 1:3] * 3)),
+    ("index_select", lambda a: a.index_select(1, mt.tensor([3, 0, 3]))),
+    ("sort", lambda a: a.sort(1, descending=True).values),
+    ("topk", lambda a: a.topk(2, 0).values),
+    ("kthvalue", lambda a: a.kthvalue(2, 1).values),
+    ("median", lambda a: a.median(0).values),
+    ("repeat", lambda a: a.repeat(2, 1, 3)),
+    ("repeat_interleave", lambda a: a.repeat_interleave(mt.tensor([2, 0, 1]), dim=0)),
+    ("cumsum", lambda a: a.cumsum(1)),
+]:
+    register(_op, "input (3, 4)", lambda _fn=_fn: (_fn, (_x(3, 4),)))
+    register(_op, "input (3, 4)", lambda _fn=_fn: ((lambda a: _fn(a * a)), (_x(3, 4),)), second_order=True)

@@ -263,7 +263,24 @@ def mul(input, other):
     return Mul.apply(a, b, dtype, xp)
 
 
-def div(input, other):
+def div(input, other, *, rounding_mode=None):
+    """``input / other``; ``rounding_mode="trunc"`` rounds the quotient towards zero,
+    ``"floor"`` down (both keep integer dtypes, and have a zero derivative)."""
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                         f"{rounding_mode!r}")
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        a, b, dtype, xp = _prepare(input, other, "div")
+        _check_divisor(b, dtype, "div")
+        x, y = (as_array(v.array if isinstance(v, Tensor) else v, dtype, xp) for v in (a, b))
+        if dtype.kind in "iu":  # exact on integers: the floor quotient moved up where the signs differ
+            quotient = xp.floor_divide(x, y)
+            quotient = quotient + ((quotient < 0) & (quotient * y != x))
+        else:
+            quotient = xp.trunc(x / y)
+        return Tensor._wrap(xp.asarray(quotient).astype(dtype, copy=False))
     a, b, dtype, xp = _prepare(input, other, "div", float_result=True)
     return Div.apply(a, b, dtype, xp)
 

@@ -30,9 +30,19 @@ def _apply_mask(scores, mask, name):
     return scores + mask
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
     """softmax(Q Kᵀ · scale + mask) V over the last two dims; scale defaults to 1/√d.
-    ``attn_mask`` here is PyTorch's: a bool mask marks the positions that *may* attend."""
+    ``attn_mask`` here is PyTorch's: a bool mask marks the positions that *may* attend.
+    ``enable_gqa``: grouped-query attention, key and value with fewer heads (dim -3) than the
+    query, each shared by ``query heads / key heads`` consecutive query heads."""
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        heads, kv_heads = query.shape[-3], key.shape[-3]
+        if heads % kv_heads or value.shape[-3] != kv_heads:
+            raise ValueError(f"scaled_dot_product_attention: with enable_gqa the query's heads ({heads}) must be a "
+                             f"multiple of the key's and value's ({kv_heads}, {value.shape[-3]})")
+        key = key.repeat_interleave(heads // kv_heads, dim=-3)
+        value = value.repeat_interleave(heads // kv_heads, dim=-3)
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(f"scaled_dot_product_attention: incompatible shapes query {list(query.shape)}, "
                          f"key {list(key.shape)}, value {list(value.shape)}")

@@ -108,6 +108,7 @@ def _shapes_loaders():
     return data.DataLoader(train, batch_size=16, shuffle=True), data.DataLoader(test, batch_size=64)
 
 
+@pytest.mark.slow  # 20 s of a cold default run; python -m pytest -m slow
 def test_unet_learns_to_segment_squares_and_discs():
     """10 epochs of U-Net (width 8, BatchNorm) on 192 generated 32×32 images: above 88%
     pixel accuracy on 64 new ones, where predicting background everywhere scores 67.6%.
