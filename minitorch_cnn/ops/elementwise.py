@@ -73,7 +73,7 @@ class Elementwise(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         derivative = _TABLE[ctx.name][1](x, out)
-        return (grad if derivative is None else grad * derivative), None
+        return (grad if derivative is None else grad * derivative), None  # None: a derivative of 1 (frac)
 
 
 def _elementwise(name):
@@ -172,16 +172,21 @@ def logaddexp(input, other):
     """``log(exp(input) + exp(other))`` without overflow: max + log1p(exp(-|a - b|))."""
     a, b = _pair(input, other, "logaddexp")
     from .arithmetic import maximum
+    from .unary import where
 
-    return maximum(a, b) + (-(a - b).abs()).exp().log1p()
+    # two equal infinities: their difference is nan, and the answer is the infinity itself
+    same_infinity = constant(backend.xp_of(a.array).isinf(a.array) & (a.array == b.array))
+    return where(same_infinity, a, maximum(a, b) + (-(a - b).abs()).exp().log1p())
 
 
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)`` without overflow."""
     a, b = _pair(input, other, "logaddexp2")
     from .arithmetic import maximum
+    from .unary import where
 
-    return maximum(a, b) + (-(a - b).abs()).exp2().log1p() / _LN2
+    same_infinity = constant(backend.xp_of(a.array).isinf(a.array) & (a.array == b.array))
+    return where(same_infinity, a, maximum(a, b) + (-(a - b).abs()).exp2().log1p() / _LN2)
 
 
 class _Copysign(Function):

@@ -98,6 +98,10 @@ def test_two_input_functions_match_numpy_and_their_gradients_check(device, name,
 def test_logaddexp_does_not_overflow():
     big = mt.tensor([1000.0, -1000.0], dtype=mt.float64)
     assert mt.logaddexp(big, big).tolist() == pytest.approx([1000 + math.log(2), -1000 + math.log(2)])
+    infinities = mt.tensor([-math.inf, math.inf, -math.inf])
+    others = mt.tensor([-math.inf, math.inf, 1.0])
+    assert mt.logaddexp(infinities, others).tolist() == [-math.inf, math.inf, 1.0]  # NumPy's too, not nan
+    assert mt.logaddexp2(infinities, others).tolist() == [-math.inf, math.inf, 1.0]
 
 
 @given(seed=seeds, weight=st.floats(-1, 2))

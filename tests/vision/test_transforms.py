@@ -165,6 +165,12 @@ def test_rotate_tensor_follows_pil():
         from_tensor = F.rotate(mt.tensor(pixels.transpose(2, 0, 1)), angle).cpu().numpy()
         np.testing.assert_array_equal(from_tensor, from_pil)
     np.testing.assert_array_equal(np.array(F.rotate(image, 90)), np.rot90(pixels))
+    # a fill per channel, for a tensor as for PIL: the corners a 45° turn uncovers
+    fill = [10, 20, 30]
+    from_pil = np.array(F.rotate(image, 45, fill=fill)).transpose(2, 0, 1)
+    from_tensor = F.rotate(mt.tensor(pixels.transpose(2, 0, 1)), 45, fill=fill).cpu().numpy()
+    np.testing.assert_array_equal(from_tensor, from_pil)
+    assert [int(from_tensor[c, 0, 0]) for c in range(3)] == fill
 
 
 def test_against_torchvision():

@@ -214,9 +214,14 @@ def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand: b
         xp = backend.xp_of(array)
         host = array if xp is np else array.get()
         planes = host.reshape(-1, *host.shape[-2:])
+        channels = host.shape[-3] if host.ndim >= 3 else 1
+        # torchvision's fill: a number for every channel, or one per channel
+        fills = [float(v) for v in fill] if isinstance(fill, (list, tuple)) else [float(fill or 0)]
+        if len(fills) not in (1, channels):
+            raise ValueError(f"rotate: fill must be a number or one value per channel ({channels}), got {fill!r}")
         turned = [np.asarray(image_module.fromarray(plane.astype(np.float32)).rotate(
-            angle, resample=mode, expand=expand, center=center, fillcolor=float(fill or 0)), dtype=np.float32)
-            for plane in planes]
+            angle, resample=mode, expand=expand, center=center, fillcolor=fills[i % channels % len(fills)]),
+            dtype=np.float32) for i, plane in enumerate(planes)]
         out = np.stack(turned).reshape(*host.shape[:-2], *turned[0].shape)
         out = np.clip(np.rint(out), *_limits(host.dtype)) if host.dtype.kind in "iu" else out
         out = out.astype(host.dtype)
