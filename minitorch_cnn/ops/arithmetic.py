@@ -263,24 +263,38 @@ def mul(input, other):
     return Mul.apply(a, b, dtype, xp)
 
 
+class RoundedDiv(Function):
+    """``div(rounding_mode="trunc"|"floor")``: piecewise constant, recorded with a zero
+    gradient for both operands, as PyTorch records it (its ``floor_divide`` is not)."""
+
+    @staticmethod
+    def forward(ctx, a, b, dtype, xp, mode):
+        x, y = as_array(a, dtype, xp), as_array(b, dtype, xp)
+        ctx.shapes = (getattr(a, "shape", None), getattr(b, "shape", None))
+        if mode == "floor":
+            return xp.asarray(xp.floor_divide(x, y))
+        if dtype.kind in "iu":  # exact on integers: the floor quotient moved up where the signs differ
+            quotient = xp.floor_divide(x, y)
+            return xp.asarray(quotient + ((quotient < 0) & (quotient * y != x))).astype(dtype, copy=False)
+        return xp.asarray(xp.trunc(x / y))
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = backend.xp_of(grad.array)
+        zeros = [None if shape is None else constant(xp.zeros(shape, dtype=grad.dtype)) for shape in ctx.shapes]
+        return zeros[0], zeros[1], None, None, None
+
+
 def div(input, other, *, rounding_mode=None):
     """``input / other``; ``rounding_mode="trunc"`` rounds the quotient towards zero,
     ``"floor"`` down (both keep integer dtypes, and have a zero derivative)."""
     if rounding_mode not in (None, "trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"{rounding_mode!r}")
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
+    if rounding_mode is not None:
         a, b, dtype, xp = _prepare(input, other, "div")
         _check_divisor(b, dtype, "div")
-        x, y = (as_array(v.array if isinstance(v, Tensor) else v, dtype, xp) for v in (a, b))
-        if dtype.kind in "iu":  # exact on integers: the floor quotient moved up where the signs differ
-            quotient = xp.floor_divide(x, y)
-            quotient = quotient + ((quotient < 0) & (quotient * y != x))
-        else:
-            quotient = xp.trunc(x / y)
-        return Tensor._wrap(xp.asarray(quotient).astype(dtype, copy=False))
+        return RoundedDiv.apply(a, b, dtype, xp, rounding_mode)
     a, b, dtype, xp = _prepare(input, other, "div", float_result=True)
     return Div.apply(a, b, dtype, xp)
 

@@ -123,6 +123,12 @@ def test_div_rounding_modes_against_python():
     floats = mt.tensor([-7.5, 7.5], dtype=mt.float64).div(2.0, rounding_mode="trunc")
     assert floats.tolist() == [-3.0, 3.0]
     assert mt.div(a, b).dtype == mt.float32  # no rounding: true division
+    x = mt.tensor([3.0, -5.0], dtype=mt.float64, requires_grad=True)
+    y = mt.tensor([2.0, 2.0], dtype=mt.float64, requires_grad=True)
+    for mode, expected in (("trunc", [1.0, -2.0]), ("floor", [1.0, -3.0])):
+        rounded = x.div(y, rounding_mode=mode)
+        assert rounded.tolist() == expected and rounded.requires_grad  # recorded, as PyTorch records it
+        assert [g.tolist() for g in mt.autograd.grad(rounded.sum(), (x, y))] == [[0.0, 0.0], [0.0, 0.0]]
     with pytest.raises(ValueError, match="rounding_mode to be one of None, 'trunc', or 'floor' but found 'up'"):
         mt.div(a, b, rounding_mode="up")
 
