@@ -12,7 +12,10 @@ The format (version 1). A ``.npz`` is a zip of ``.npy`` arrays. Ours holds:
   ``{"tensor": name, "dtype": …}``, ``{"dict": [[key, node], …]}`` (keys may be str or
   int, order kept), ``{"list": […]}``, ``{"tuple": […]}`` and plain JSON scalars.
 
-Reading uses ``allow_pickle=False`` and ``json``: nothing in a file can execute. Writing
+Reading parses each array's header before its bytes (``npz_reader``: the dtype must be a
+tensor's, the shape must match the bytes held) and the description with ``json``,
+checking every node: nothing in a file can execute, and any damage is a
+``CheckpointError``. Writing
 goes to a temporary file in the same folder, flushed to disk, then renamed over the
 target, so a crash mid-save leaves the old checkpoint intact, never half a new one.
 """
@@ -24,11 +27,11 @@ import math
 import numbers
 import os
 import tempfile
-import zipfile
 
 import numpy as np
 
 from . import backend
+from .npz_reader import read_arrays
 from .tensor import Tensor
 
 _META_KEY = "__minitorch_cnn__"
@@ -107,54 +110,89 @@ def save(obj, f) -> None:
         raise
 
 
-def _decode(node, arrays, device, path):
-    if isinstance(node, dict):
-        if "tensor" in node:
-            name = node["tensor"]
-            if name not in arrays:
-                raise CheckpointError(f"{path}: the checkpoint names array {name!r} but does not contain it")
-            array = arrays[name]
-            return Tensor._wrap(backend.to_device(array, device))
-        if "dict" in node:
-            return {key: _decode(value, arrays, device, path) for key, value in node["dict"]}
-        if "list" in node:
-            return [_decode(v, arrays, device, path) for v in node["list"]]
-        if "tuple" in node:
-            return tuple(_decode(v, arrays, device, path) for v in node["tuple"])
-        if "float" in node:
-            return float(node["float"])
-        if "device" in node:
-            return backend.as_device(node["device"])
+# deeper than any object save() writes from a model, optimizer or training state; deeper
+# descriptions are refused before Python's recursion limit is reached
+_MAX_DEPTH = 100
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _decode(node, arrays, device, path, depth=0):
+    """The object a description node stands for, every node's shape checked: a damaged or
+    foreign description is a CheckpointError, never a KeyError or TypeError."""
+    if depth > _MAX_DEPTH:
+        raise CheckpointError(f"{path}: the checkpoint's description nests deeper than {_MAX_DEPTH} levels")
+    if isinstance(node, _SCALARS):
+        return node
+    if isinstance(node, list):
+        raise CheckpointError(f"{path}: a bare list in the checkpoint's description (lists are {{'list': [...]}})")
+    if not isinstance(node, dict):
+        raise CheckpointError(f"{path}: unexpected {type(node).__name__} in the checkpoint's description")
+    kind = "tensor" if "tensor" in node else next(iter(node), None)
+    expected_keys = {"tensor": {"tensor", "dtype"}}.get(kind, {kind})
+    if set(node) != expected_keys:
         raise CheckpointError(f"{path}: unknown entry {sorted(node)} in the checkpoint's description")
-    return node
+    value = node[kind]
+    if kind == "tensor":
+        if not isinstance(value, str) or value not in arrays:
+            raise CheckpointError(f"{path}: the checkpoint names array {value!r} but does not contain it")
+        array = arrays[value]
+        if node["dtype"] != str(array.dtype):
+            raise CheckpointError(f"{path}: array {value!r} is {array.dtype} where the description says "
+                                  f"{node['dtype']!r}")
+        return Tensor._wrap(backend.to_device(array, device))
+    if kind == "dict":
+        if not isinstance(value, list) or not all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], (str, int))
+                                                  and not isinstance(e[0], bool) for e in value):
+            raise CheckpointError(f"{path}: a dict entry of the description is not a [key, value] pair")
+        return {key: _decode(item, arrays, device, path, depth + 1) for key, item in value}
+    if kind in ("list", "tuple"):
+        if not isinstance(value, list):
+            raise CheckpointError(f"{path}: a {kind} in the description holds a {type(value).__name__}")
+        items = [_decode(v, arrays, device, path, depth + 1) for v in value]
+        return items if kind == "list" else tuple(items)
+    if kind == "float":
+        if value not in ("nan", "inf", "-inf"):
+            raise CheckpointError(f"{path}: the special float {value!r} is not nan, inf or -inf")
+        return float(value)
+    if kind == "device":
+        try:
+            return backend.as_device(value)
+        except (TypeError, ValueError, RuntimeError) as failure:
+            raise CheckpointError(f"{path}: the device {value!r} in the description is not one: {failure}") from None
+    raise CheckpointError(f"{path}: unknown entry {sorted(node)} in the checkpoint's description")
 
 
 def load(f, map_location=None):
     """Read what ``save`` wrote; tensors land on ``map_location`` (default: the CPU).
 
     Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a
-    ValueError) for one that is truncated, corrupt, or not ours."""
+    ValueError) for anything else wrong with it: truncated, corrupt, foreign, an array
+    whose dtype no tensor has or whose header does not match its bytes, a description
+    that is not ours. Each array's header is checked before its bytes are read
+    (``npz_reader``), and nothing in the file can execute."""
     path = os.fspath(f)
     device = backend.as_device(map_location if map_location is not None else "cpu", "map_location")
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path!r}")
+    arrays = read_arrays(path, CheckpointError)
+    if _META_KEY not in arrays:
+        raise CheckpointError(f"{path}: not a minitorch_cnn checkpoint (an .npz without the "
+                              f"{_META_KEY!r} entry; found {sorted(arrays)[:5]})")
+    description = arrays.pop(_META_KEY)
+    if description.dtype != np.uint8 or description.ndim != 1:
+        raise CheckpointError(f"{path}: the description is not UTF-8 bytes ({description.dtype}, "
+                              f"{description.ndim}-d)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if _META_KEY not in data.files:
-                raise CheckpointError(f"{path}: not a minitorch_cnn checkpoint (an .npz without the "
-                                      f"{_META_KEY!r} entry; found {data.files[:5]})")
-            meta = json.loads(bytes(data[_META_KEY]).decode("utf-8"))
-            arrays = {name: data[name] for name in data.files if name != _META_KEY}
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError) as error:
-        raise CheckpointError(f"{path}: not a readable minitorch_cnn checkpoint (truncated or corrupt?): "
-                              f"{type(error).__name__}: {error}") from None
+        meta = json.loads(description.tobytes().decode("utf-8"))
+    except (ValueError, RecursionError) as failure:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise CheckpointError(f"{path}: the description is not readable JSON: {type(failure).__name__}") from None
     if not isinstance(meta, dict) or meta.get("format") != "minitorch_cnn":
         raise CheckpointError(f"{path}: the description does not say format 'minitorch_cnn'")
     if meta.get("version") != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: checkpoint format version {meta.get('version')} is not supported "
+        raise CheckpointError(f"{path}: checkpoint format version {meta.get('version')!r} is not supported "
                               f"(this version reads {FORMAT_VERSION})")
+    if "tree" not in meta:
+        raise CheckpointError(f"{path}: the description has no 'tree'")
     return _decode(meta["tree"], arrays, device, path)
 
 
