@@ -5,6 +5,8 @@ advises unpickling."""
 
 import io
 import json
+import os
+import tempfile
 import zipfile
 
 import numpy as np
@@ -16,7 +18,7 @@ import minitorch_cnn as mt
 from minitorch_cnn import nn, optim
 
 
-def _checkpoint_bytes(tmp_path_factory=None):
+def _checkpoint_bytes():
     """A small training-style checkpoint: a model's state_dict, an optimizer's state, plain values."""
     mt.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
@@ -24,12 +26,10 @@ def _checkpoint_bytes(tmp_path_factory=None):
     model(mt.randn(4, 3)).sum().backward()
     optimizer.step()
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3, "best": float("nan")}
-    buffer = io.BytesIO()
-    path = "/tmp/.damaged-checkpoint-source.npz"
-    mt.save(state, path)
-    with open(path, "rb") as f:
-        buffer.write(f.read())
-    return buffer.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        mt.save(state, os.path.join(folder, "source.npz"))
+        with open(os.path.join(folder, "source.npz"), "rb") as f:
+            return f.read()
 
 
 GOOD = _checkpoint_bytes()
@@ -164,8 +164,6 @@ def test_foreign_files_and_members(tmp_path):
 
 
 def test_a_good_checkpoint_still_loads_with_its_values():
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
         path = f"{folder}/good.npz"
         with open(path, "wb") as f:
