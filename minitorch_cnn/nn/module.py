@@ -337,7 +337,12 @@ class Module:
                 errors.append(f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from "
                               f"checkpoint, the shape in current model is {tuple(target.shape)}.")
                 continue
-            plan.append((target, array))
+            if getattr(array, "dtype", np.dtype(object)).kind not in "biuf":
+                errors.append(f"dtype mismatch for {key}: a value of dtype {getattr(array, 'dtype', None)} cannot be "
+                              f"copied into a {target.dtype} tensor (numbers only).")
+                continue
+            # converted now, before anything is copied: a failure here leaves the model as it was
+            plan.append((target, backend.to_device(array, target.device).astype(target.dtype, copy=False)))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
@@ -347,8 +352,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():
             for target, array in plan:
-                array = backend.to_device(array, target.device)
-                target.array[...] = array.astype(target.dtype, copy=False)
+                target.array[...] = array
                 target._version.value += 1
         return IncompatibleKeys(missing, unexpected)
 

@@ -64,6 +64,20 @@ def test_load_state_dict_round_trip_and_errors_name_the_keys():
     np.testing.assert_array_equal(host(target.bn.bias), before)  # nothing copied when anything is wrong
 
 
+def test_a_value_that_cannot_be_cast_leaves_the_model_as_it_was():
+    """All or nothing: the values are converted before the first copy, so a value of the
+    right shape but a dtype no tensor takes stops the load with nothing changed."""
+    source, target = Block(), Block()
+    before = {name: host(value).copy() for name, value in target.state_dict().items()}
+    state = {name: value for name, value in source.state_dict().items()}
+    last = list(state)[-1]
+    state[last] = np.full(tuple(state[last].shape), "x")
+    with pytest.raises(RuntimeError, match=f"dtype mismatch for {last}: a value of dtype <U1 cannot be copied"):
+        target.load_state_dict(state)
+    for name, value in target.state_dict().items():
+        np.testing.assert_array_equal(host(value), before[name], err_msg=name)
+
+
 def test_train_eval_zero_grad_apply_and_requires_grad():
     model = Block()
     assert model.training and model.bn.training
