@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+import minitorch_cnn as mt
 from minitorch_cnn import data
 
 from .data.files import write_mnist
@@ -78,6 +79,13 @@ def test_inspect_shows_xavier_shrinking_and_draws_the_plot(tmp_path):
     (["train", "--data", "cifar10", "--data-dir", "."], "missing file 'data_batch_1.bin'"),
     (["train", "--epochs", "many"], "invalid int value"),
     (["train", "--model-option", "modern"], "KEY=VALUE"),
+    (["train", "--model-option", "bogus=1"], "lenet5 has no option 'bogus' (its options: in_channels, modern)"),
+    (["train", "--model-option", "modern=maybe"], "modern: expected true or false (the default is False), got 'maybe'"),
+    (["train", "--model", "resnet_cifar", "--model-option", "depth=abc"], "depth: expected an int"),
+    (["train", "--model-option", "modern=NaN"], "modern: NaN is not a finite number"),
+    (["train", "--lr", "nan"], "--lr must be a finite number, got nan"),
+    (["train", "--mixup", "nan"], "--mixup must be a finite number, got nan"),
+    (["train", "--weight-decay", "inf"], "--weight-decay must be a finite number, got inf"),
     (["train", "--device", "tpu"], "device"),
     (["eval", "no-such.npz"], "no such file"),
     (["eval", "README.md"], "not a readable minitorch_cnn checkpoint"),
@@ -131,3 +139,41 @@ def test_train_reads_mnist_idx_files(tmp_path):
     assert "on mnist: 1,442 training and 355 test images" in result.stdout
     final = [json.loads(line) for line in open(tmp_path / "run" / "log.jsonl")][-1]
     assert final["test_top1"] > 0.9
+
+
+def test_model_option_values_are_parsed_by_type():
+    from minitorch_cnn.cli.train import _model_option
+
+    assert [_model_option(f"modern={v}")[1] for v in ("true", "True", "false", "False")] == [True, True, False, False]
+    assert _model_option("depth=20") == ("depth", 20) and _model_option("width=0.5") == ("width", 0.5)
+    assert _model_option("name=basic") == ("name", "basic") and _model_option("x=none") == ("x", None)
+
+
+def test_version_and_a_closed_pipe(monkeypatch, capsys):
+    from minitorch_cnn.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out.strip() == f"minitorch-cnn {mt.__version__}"
+
+    read_end, write_end = os.pipe()
+
+    class ClosedPipe:
+        """stdout after the reader left: every write raises, as it does once `head` exits."""
+
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return write_end
+
+    try:
+        monkeypatch.setattr("sys.stdout", ClosedPipe())
+        assert main(["models", "--quiet"]) == 1
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert capsys.readouterr().err == ""

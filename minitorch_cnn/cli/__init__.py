@@ -39,6 +39,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minitorch-cnn", description="Train, evaluate, summarise, inspect and gradient-check the "
                      "CNNs of minitorch_cnn.", epilog=__doc__.split("\n\n")[2])
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"minitorch-cnn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train.add_parser(sub)
     evaluate.add_parser(sub)
@@ -70,6 +73,12 @@ def main(argv=None) -> int:
     _restart_with_better_blas(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:  # before OSError, which it is
+        # the reader left (``minitorch-cnn models | head``): say nothing, and keep Python from
+        # complaining when it flushes stdout at exit (the recipe of Python's signal docs)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except FloatingPointError as error:  # the job ran and failed (a diverging loss)
         print(f"minitorch-cnn {args.command}: {error}", file=sys.stderr)
         return 1

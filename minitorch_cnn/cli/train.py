@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import os
 import time
 
@@ -36,14 +37,25 @@ def _image_size(text: str) -> list[int]:
     return values * 2 if len(values) == 1 else values
 
 
+_WORDS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
+
+
 def _model_option(text: str) -> tuple[str, object]:
+    """KEY=VALUE with the value parsed by type: true/false (or Python's True/False) a bool,
+    none/None/null None, a number or JSON list a number or list, anything else a string; the
+    model's constructor then checks the key and the value's type (``train.run``)."""
     key, sep, value = text.partition("=")
     if not sep or not key.isidentifier():
         raise ValueError(f"--model-option must be KEY=VALUE (e.g. modern=true, depth=20), got {text!r}")
+    if value in _WORDS:
+        return key, _WORDS[value]
     try:
-        return key, json.loads(value)
+        parsed = json.loads(value)
     except json.JSONDecodeError:
         return key, value  # a bare word is a string
+    if isinstance(parsed, float) and not math.isfinite(parsed):
+        raise ValueError(f"--model-option {key}: {value} is not a finite number")
+    return key, parsed
 
 
 def add_parser(sub) -> None:
@@ -56,7 +68,8 @@ def add_parser(sub) -> None:
     d = DEFAULTS
     train.add_argument("--model", help=f"a registered model (default {d['model']}; see 'minitorch-cnn models')")
     train.add_argument("--model-option", action="append", metavar="KEY=VALUE", default=None,
-                       help="a keyword argument of the model's constructor, repeatable (e.g. modern=true)")
+                       help="a keyword argument of the model's constructor, repeatable (e.g. modern=true); "
+                            "true/false a bool, numbers by type, checked against the constructor's options")
     train.add_argument("--data", choices=dataset_names(), help=f"the dataset (default {d['data']}, shipped)")
     train.add_argument("--data-dir", help="the folder with the downloaded files (all but digits)")
     train.add_argument("--image-size", metavar="N|HxW",
@@ -104,6 +117,10 @@ def _check(config: dict) -> None:
     for key in ("epochs", "batch_size"):
         if config[key] < 1:
             raise ValueError(f"--{key.replace('_', '-')} must be at least 1, got {config[key]}")
+    for key in ("lr", "weight_decay", "momentum", "mixup", "cutmix", "label_smoothing", "clip_grad"):
+        value = config.get(key)
+        if value is not None and not math.isfinite(value):  # nan passes every comparison below
+            raise ValueError(f"--{key.replace('_', '-')} must be a finite number, got {value}")
     for key in ("lr", "weight_decay", "momentum", "mixup", "cutmix"):
         if config[key] < 0:
             raise ValueError(f"--{key.replace('_', '-')} must not be negative, got {config[key]}")

@@ -37,9 +37,38 @@ def resolve_device(name: str) -> str:
     return str(backend.as_device(name, "--device"))
 
 
+def check_model_options(name: str, options: dict, constructor) -> None:
+    """Each option a keyword the model's constructor takes, with a value of its default's
+    type (a bool for a bool, an int for an int, a number for a float): a ValueError naming
+    the option and what it allows, before the model is built."""
+    accepts = inspect.signature(constructor).parameters
+    named = [p for p in accepts.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for key, value in options.items():
+        parameter = accepts.get(key)
+        if parameter is None or parameter not in named:
+            allowed = ", ".join(p.name for p in named if p.name != "num_classes") or "none"
+            raise ValueError(f"--model-option {key}: {name} has no option {key!r} (its options: {allowed})")
+        default = parameter.default
+        if default is parameter.empty or default is None:
+            continue
+        if isinstance(default, bool):
+            fits = isinstance(value, bool)
+        elif isinstance(default, int):
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            fits = isinstance(value, (int, float)) and not isinstance(value, bool)
+        else:
+            fits = isinstance(value, type(default))
+        if not fits:
+            kind = ("true or false" if isinstance(default, bool) else
+                    {"int": "an int", "float": "a number"}.get(type(default).__name__, f"a {type(default).__name__}"))
+            raise ValueError(f"--model-option {key}: expected {kind} (the default is {default!r}), got {value!r}")
+
+
 def build_model(config: dict, channels: int, num_classes: int):
     """(model, the channels it takes, its registered input size) for the run's model and data."""
     entry = models.model_entry(config["model"])
+    check_model_options(config["model"], config["model_options"], entry.constructor)
     options = dict(config["model_options"], num_classes=num_classes)
     accepts = inspect.signature(entry.constructor).parameters
     if "in_channels" in accepts:
