@@ -79,13 +79,6 @@ def test_inspect_shows_xavier_shrinking_and_draws_the_plot(tmp_path):
     (["train", "--data", "cifar10", "--data-dir", "."], "missing file 'data_batch_1.bin'"),
     (["train", "--epochs", "many"], "invalid int value"),
     (["train", "--model-option", "modern"], "KEY=VALUE"),
-    (["train", "--model-option", "bogus=1"], "lenet5 has no option 'bogus' (its options: in_channels, modern)"),
-    (["train", "--model-option", "modern=maybe"], "modern: expected true or false (the default is False), got 'maybe'"),
-    (["train", "--model", "resnet_cifar", "--model-option", "depth=abc"], "depth: expected an int"),
-    (["train", "--model-option", "modern=NaN"], "modern: NaN is not a finite number"),
-    (["train", "--lr", "nan"], "--lr must be a finite number, got nan"),
-    (["train", "--mixup", "nan"], "--mixup must be a finite number, got nan"),
-    (["train", "--weight-decay", "inf"], "--weight-decay must be a finite number, got inf"),
     (["train", "--device", "tpu"], "device"),
     (["eval", "no-such.npz"], "no such file"),
     (["eval", "README.md"], "not a readable minitorch_cnn checkpoint"),
@@ -139,6 +132,24 @@ def test_train_reads_mnist_idx_files(tmp_path):
     assert "on mnist: 1,442 training and 355 test images" in result.stdout
     final = [json.loads(line) for line in open(tmp_path / "run" / "log.jsonl")][-1]
     assert final["test_top1"] > 0.9
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["train", "--model-option", "bogus=1"], "lenet5 has no option 'bogus' (its options: in_channels, modern)"),
+    (["train", "--model-option", "modern=maybe"], "modern: expected true or false (the default is False), got 'maybe'"),
+    (["train", "--model", "resnet_cifar", "--model-option", "depth=abc"], "depth: expected an int"),
+    (["train", "--model-option", "modern=NaN"], "modern: NaN is not a finite number"),
+    (["train", "--lr", "nan"], "--lr must be a finite number, got nan"),
+    (["train", "--mixup", "nan"], "--mixup must be a finite number, got nan"),
+    (["train", "--weight-decay", "inf"], "--weight-decay must be a finite number, got inf"),
+])
+def test_bad_values_are_one_line_before_training(arguments, message, capsys):
+    """In process (a subprocess costs seconds each): the same one line and exit 2 as above."""
+    from minitorch_cnn.cli import main
+
+    assert main(arguments) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
 
 
 def test_model_option_values_are_parsed_by_type():

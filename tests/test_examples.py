@@ -76,10 +76,10 @@ def test_its_pytorch_twin_runs_with_pytorch(name):
 def _resume_run(path, tmp_path):
     """Two epochs, then a resume from the checkpoint for a third: the schedule and the epoch
     count continue where the checkpoint left them."""
-    first = _run(path, ["--epochs", "2", "--samples", "32", "--out", str(tmp_path)])
+    first = _run(path, ["--epochs", "2", "--samples", "16", "--out", str(tmp_path)])
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "checkpoint.pth.tar").exists() and (tmp_path / "model_best.pth.tar").exists()
-    again = _run(path, ["--epochs", "3", "--samples", "32", "--out", str(tmp_path), "--resume",
+    again = _run(path, ["--epochs", "3", "--samples", "16", "--out", str(tmp_path), "--resume",
                         str(tmp_path / "checkpoint.pth.tar")])
     assert again.returncode == 0, again.stderr
     assert "(epoch 2)" in again.stdout and "Epoch 0" not in again.stdout

@@ -61,9 +61,12 @@ ROUTE_IDS = ["chunks", "chunks-of-one-image", "pointwise", "direct", "pipelines"
 CPU_ROUTE = pytest.mark.cpu_only("the pipelines and Winograd routes run on CPU threads over NumPy arrays")
 
 
-def route_params(routes=ROUTES, ids=ROUTE_IDS):
-    """The routes as parameters, the CPU-only ones marked so."""
-    return [pytest.param(*route, id=route_id, marks=[CPU_ROUTE] if route[0].startswith(("pipelines", "winograd")) else [])
+def route_params(routes=ROUTES, ids=ROUTE_IDS, slow=()):
+    """The routes as parameters, the CPU-only ones marked so, and those in ``slow`` marked
+    slow (``python -m pytest -m slow`` runs them)."""
+    return [pytest.param(*route, id=route_id,
+                         marks=([CPU_ROUTE] if route[0].startswith(("pipelines", "winograd")) else [])
+                         + ([pytest.mark.slow] if route_id in slow else []))
             for route, route_id in zip(routes, ids)]
 
 
@@ -294,8 +297,11 @@ def test_pipelines_work_in_a_forked_child():
     assert os.waitstatus_to_exitcode(finished[1]) == 0
 
 
+# the 3-worker Winograd bands took 28 s of a cold default run here; two-worker Winograd and
+# the banded split stay in the default run
 @pytest.mark.parametrize("name,workers,budget",
-                         route_params([("reference", None, None)] + ROUTES, ["reference"] + ROUTE_IDS))
+                         route_params([("reference", None, None)] + ROUTES, ["reference"] + ROUTE_IDS,
+                                      slow=("winograd-3-workers-in-bands",)))
 @given(data=st.data())
 def test_every_route_computes_transposed_convolutions_and_their_gradients(name, workers, budget, data):
     """conv_transpose2d on each route, output padding up to the dilation included (then its
