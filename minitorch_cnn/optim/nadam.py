@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..backend import xp_of
 from .adamax import check_adam_family
-from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
+from .optimizer import Optimizer, refuse_unsupported, state_array, weight_decayed
 
 
 class NAdam(Optimizer):
@@ -36,11 +36,7 @@ class NAdam(Optimizer):
         lr, decay, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
         exp_avg = state_array(state, "exp_avg", param.array)
         exp_avg_sq = state_array(state, "exp_avg_sq", param.array)
-        if group["decoupled_weight_decay"]:
-            param.array *= 1 - lr * decay
-            grad = ascent_and_l2(grad, param.array, 0, group["maximize"])
-        else:
-            grad = ascent_and_l2(grad, param.array, decay, group["maximize"])
+        grad = weight_decayed(grad, param.array, lr, decay, group["decoupled_weight_decay"], group["maximize"])
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         mu_product = state["mu_product"] = state.get("mu_product", 1.0) * mu

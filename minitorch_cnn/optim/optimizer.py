@@ -191,3 +191,13 @@ def ascent_and_l2(grad, param, weight_decay: float, maximize: bool):
     if weight_decay != 0:
         grad = grad + weight_decay * param
     return grad
+
+
+def weight_decayed(grad, param, lr: float, weight_decay: float, decoupled: bool, maximize: bool):
+    """The gradient after weight decay, as NAdam's and RAdam's ``decoupled_weight_decay``
+    choose: decoupled shrinks the parameter in place, w ← w·(1 - lr·λ) (AdamW's); otherwise
+    λ·w joins the gradient (L2)."""
+    if decoupled:
+        param *= 1 - lr * weight_decay
+        return ascent_and_l2(grad, param, 0, maximize)
+    return ascent_and_l2(grad, param, weight_decay, maximize)

@@ -15,7 +15,7 @@ import math
 
 from ..backend import xp_of
 from .adamax import check_adam_family
-from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
+from .optimizer import Optimizer, refuse_unsupported, state_array, weight_decayed
 
 
 class RAdam(Optimizer):
@@ -34,11 +34,7 @@ class RAdam(Optimizer):
         lr, decay = group["lr"], group["weight_decay"]
         exp_avg = state_array(state, "exp_avg", param.array)
         exp_avg_sq = state_array(state, "exp_avg_sq", param.array)
-        if group["decoupled_weight_decay"]:
-            param.array *= 1 - lr * decay
-            grad = ascent_and_l2(grad, param.array, 0, group["maximize"])
-        else:
-            grad = ascent_and_l2(grad, param.array, decay, group["maximize"])
+        grad = weight_decayed(grad, param.array, lr, decay, group["decoupled_weight_decay"], group["maximize"])
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad
         exp_avg_sq *= beta2
