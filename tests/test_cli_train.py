@@ -176,7 +176,7 @@ def test_version_and_a_closed_pipe(monkeypatch, capsys):
             raise BrokenPipeError(32, "Broken pipe")
 
         def flush(self):
-            pass
+            return None  # nothing buffered: every write already failed
 
         def fileno(self):
             return write_end

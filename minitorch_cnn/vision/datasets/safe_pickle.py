@@ -32,7 +32,7 @@ class _Pending:
 
 
 class _Mark:
-    pass
+    """The pickle MARK opcode's place on the stack: where a tuple, list or dict's items begin."""
 
 
 def _resolved(value):
