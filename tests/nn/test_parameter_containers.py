@@ -2,7 +2,6 @@
 parameters(), named_parameters(), state_dict() and load_state_dict() see the entries under
 PyTorch's names, tensors turned into Parameters, and PyTorch's names where it is installed."""
 
-import numpy as np
 import pytest
 
 import minitorch_cnn as mt
@@ -83,9 +82,9 @@ def test_containers_show_in_state_dict_and_train():
                            "biases.b": mt.ones(2)})
     assert other.scales[0].tolist() == [3.0, 3.0] and other.biases["a"].tolist() == [2.0]
     other(mt.ones(2)).sum().backward()
-    np.testing.assert_array_equal(other.scales[0].grad.numpy(), [2.0, 2.0])  # d/ds of sum_j x_j * (s0 + s1)
+    assert other.scales[0].grad.tolist() == [2.0, 2.0]  # d/ds of sum_j x_j * (s0 + s1)
     assert other.biases["a"].grad.tolist() == [2.0]
-    assert "(0): Parameter containing: [float32 of size 2]" in repr(model.scales)
+    assert "(0): Parameter containing: [float32 of size 2" in repr(model.scales)  # then "]" or " (GPU cuda:0)]"
 
 
 def test_names_agree_with_pytorch():
