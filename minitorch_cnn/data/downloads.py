@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 
 
 class DatasetFileError(ValueError):
@@ -39,6 +40,6 @@ def read_bytes(path: str) -> bytes:
             try:
                 with gzip.GzipFile(fileobj=handle) as unzipped:
                     return unzipped.read()
-            except (OSError, EOFError) as error:
+            except (OSError, EOFError, zlib.error) as error:  # zlib's for a damaged stream
                 raise DatasetFileError(f"{path}: a corrupt or truncated gzip file ({error})") from None
         return handle.read()

@@ -9,6 +9,8 @@ file and the fault: wrong magic, truncated header, too few or too many bytes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .downloads import DatasetFileError, find_file, read_bytes
@@ -32,7 +34,8 @@ def read_idx(path) -> np.ndarray:
         raise DatasetFileError(f"{path}: truncated header: {ndim} dimensions need {header} bytes, "
                                f"the file has {len(raw)}")
     shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python's integers: a header of three dimensions near 2**32 overflows int64
+    expected = header + math.prod(shape) * dtype.itemsize
     if len(raw) != expected:
         problem = "truncated" if len(raw) < expected else "too long"
         raise DatasetFileError(f"{path}: {problem}: shape {list(shape)} of {dtype.name} needs {expected} bytes, "
@@ -63,9 +66,12 @@ class MNIST(ImageDataset):
         if labels.ndim != 1 or len(labels) != len(images):
             raise DatasetFileError(f"{labels_file}: expected {len(images)} labels to match {images_file}, "
                                    f"got shape {list(labels.shape)}")
-        if labels.size and labels.max() >= len(self.classes_names):
-            raise DatasetFileError(f"{labels_file}: label {int(labels.max())} is out of range for "
-                                   f"{len(self.classes_names)} classes")
+        if labels.dtype.kind not in "iu":
+            raise DatasetFileError(f"{labels_file}: expected integer labels, got {labels.dtype}")
+        if labels.size and not 0 <= labels.min() <= labels.max() < len(self.classes_names):
+            bad = int(labels.min()) if labels.min() < 0 else int(labels.max())
+            raise DatasetFileError(f"{labels_file}: label {bad} is out of range for {len(self.classes_names)} "
+                                   f"classes (expected 0 to {len(self.classes_names) - 1})")
         super().__init__(images, labels, self.classes_names, transform, target_transform)
         self.train = train
 

@@ -53,19 +53,28 @@ class CIFAR10(VisionDataset):
             if "data" not in batch or self.labels_key not in batch:
                 raise DatasetFileError(f"{path}: a CIFAR batch needs 'data' and {self.labels_key!r}, "
                                        f"found {sorted(batch)}")
-            pixels = np.asarray(batch["data"])
-            if pixels.dtype != np.uint8 or pixels.ndim != 2 or pixels.shape[1] != 3 * 32 * 32 or \
-                    len(batch[self.labels_key]) != len(pixels):
-                raise DatasetFileError(f"{path}: expected (N, 3072) uint8 pixels and N labels, got {pixels.dtype} "
-                                       f"{list(pixels.shape)} and {len(batch[self.labels_key])} labels")
+            pixels, batch_labels = batch["data"], batch[self.labels_key]
+            if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8 or pixels.ndim != 2 or \
+                    pixels.shape[1] != 3 * 32 * 32:
+                found = (f"{pixels.dtype} {list(pixels.shape)}" if isinstance(pixels, np.ndarray)
+                         else type(pixels).__name__)
+                raise DatasetFileError(f"{path}: expected (N, 3072) uint8 pixels under 'data', got {found}")
+            # bool is an int to Python, never a label
+            if not isinstance(batch_labels, list) or not all(type(label) is int for label in batch_labels) or \
+                    len(batch_labels) != len(pixels):
+                found = (f"{len(batch_labels)} entries of types {sorted({type(v).__name__ for v in batch_labels})}"
+                         if isinstance(batch_labels, list) else type(batch_labels).__name__)
+                raise DatasetFileError(f"{path}: expected a list of {len(pixels)} int labels under "
+                                       f"{self.labels_key!r}, got {found}")
             images.append(pixels.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
-            labels.extend(int(label) for label in batch[self.labels_key])
+            labels.extend(batch_labels)
         self.data = np.ascontiguousarray(np.concatenate(images))
         self.targets = labels
         meta_path = os.path.join(folder, self.meta["filename"])
         count = self._binary.num_classes
         if os.path.isfile(meta_path):
-            self.classes = [str(n) for n in read_python_batch(meta_path).get(self.meta["key"], [])]
+            names = read_python_batch(meta_path).get(self.meta["key"], [])
+            self.classes = [str(n) for n in names] if isinstance(names, list) else []
         else:
             self.classes = []
         if len(self.classes) != count:

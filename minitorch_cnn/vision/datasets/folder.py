@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from ...data.dataset import _check_index
+from ...data.downloads import DatasetFileError
 from .._pil import pil_image_module
 from .vision_dataset import VisionDataset
 
@@ -61,9 +62,16 @@ def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=No
 
 
 def pil_loader(path: str):
+    """The image at ``path`` in RGB; a file PIL cannot decode (damaged, truncated, not an
+    image) is a ``DatasetFileError`` naming it, the one error of the dataset readers."""
     with open(path, "rb") as handle:
-        image = pil_image_module().open(handle)
-        return image.convert("RGB")
+        try:
+            image = pil_image_module().open(handle)
+            return image.convert("RGB")
+        # PIL's UnidentifiedImageError and truncated-data errors are OSErrors; a few of its
+        # decoders raise SyntaxError or ValueError on damaged headers
+        except (OSError, SyntaxError, ValueError) as error:
+            raise DatasetFileError(f"{path}: not a readable image ({error})") from None
 
 
 default_loader = pil_loader
