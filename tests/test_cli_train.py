@@ -188,3 +188,45 @@ def test_version_and_a_closed_pipe(monkeypatch, capsys):
         os.close(read_end)
         os.close(write_end)
     assert capsys.readouterr().err == ""
+
+
+def test_a_folder_holding_another_run_is_refused_before_the_data_loads(trained_run, capsys, monkeypatch):
+    """In process: the refusal names the files and the three ways on, and comes before any data is read."""
+    from minitorch_cnn.cli import main
+
+    folder, _ = trained_run
+    before = {name: os.path.getmtime(folder / name) for name in os.listdir(folder)}
+    monkeypatch.setattr("minitorch_cnn.train.run.build_trainer", None)  # reaching it would fail loudly
+    assert main(["train", "--epochs", "1", "--out", str(folder), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"{folder} holds another run (log.jsonl, last.npz, best.npz, curves.png)" in err
+    assert "--resume" in err and "--overwrite" in err and "--out" in err
+    assert {name: os.path.getmtime(folder / name) for name in os.listdir(folder)} == before
+
+
+def test_resume_refuses_epochs_already_finished(trained_run, capsys):
+    from minitorch_cnn.cli import main
+
+    folder, _ = trained_run
+    assert main(["train", "--resume", str(folder / "last.npz"), "--epochs", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"--epochs 2: {folder / 'last.npz'} has already finished 2 epochs; give more to continue it" in err
+
+
+def test_overwrite_and_a_longer_resume_stretch_the_cosine_schedule(tmp_path, capsys):
+    """A 1-epoch cosine run resumed to 3 epochs has, in epochs 2 and 3, the rates of a straight 3-epoch run."""
+    from minitorch_cnn.cli import main
+
+    common = ["train", "--scheduler", "cosine", "--batch-size", "256", "--quiet"]
+    assert main(common + ["--epochs", "3", "--out", str(tmp_path / "straight")]) == 0
+    assert main(common + ["--epochs", "1", "--out", str(tmp_path / "short")]) == 0
+    assert main(common + ["--epochs", "1", "--out", str(tmp_path / "short"), "--overwrite"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(tmp_path / "short" / "last.npz"), "--epochs", "3", "--quiet"]) == 0
+    assert "the cosine schedule now spans 3 epochs (it spanned 1)" in capsys.readouterr().out
+    rates = {run: [json.loads(line)["lr"] for line in open(tmp_path / run / "log.jsonl")]
+             for run in ("straight", "short")}
+    assert len(rates["short"]) == 3
+    assert rates["short"][1:] == pytest.approx(rates["straight"][1:], rel=1e-12)
+    assert rates["straight"][1:] == pytest.approx([0.05 * (1 + np.cos(np.pi * e / 3)) / 2 for e in (1, 2)])

@@ -18,9 +18,13 @@ EXAMPLES = """examples:
   minitorch-cnn train --mixup 0.2 --label-smoothing 0.1
   minitorch-cnn train --autotune                        each convolution's route measured per shape
   minitorch-cnn train --resume runs/lenet5-digits/last.npz   continue an interrupted run exactly
+  minitorch-cnn train --resume runs/lenet5-digits/last.npz --epochs 60   continue it for longer
 
 The run's folder (--out, default runs/MODEL-DATA) receives last.npz (every epoch),
-best.npz (best test accuracy), log.jsonl and, with matplotlib, curves.png."""
+best.npz (best test accuracy), log.jsonl and, with matplotlib, curves.png. A folder that
+holds another run is refused unless --resume continues it or --overwrite replaces it.
+Resuming with more --epochs stretches the schedule to the new total: from the resumed
+epoch on, the rates are those of a straight run of that many epochs."""
 
 # the options a resumed run may change (the data may have moved); everything else comes from the checkpoint
 RESUMABLE = ("epochs", "device", "data_dir")
@@ -91,7 +95,10 @@ def add_parser(sub) -> None:
     train.add_argument("--clip-grad", type=float, metavar="MAX_NORM", help="clip the gradients' joint norm")
     train.add_argument("--seed", type=int, help=f"random seed (default {d['seed']})")
     train.add_argument("--out", help="the run's folder (default runs/MODEL-DATA)")
-    train.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint")
+    train.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint "
+                       "(with --epochs larger than it was started with, for longer)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in the folder (its checkpoints, log and curves)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--autotune", action="store_true",
                        help="choose each convolution's route by timing the candidates on its first call "
@@ -139,11 +146,19 @@ def _autotuned(measurements) -> str:
             f"{differ} took another route than the thresholds'")
 
 
+def _remedy(out: str) -> str:
+    return (f"continue it with --resume {os.path.join(out, 'last.npz')}, replace it with --overwrite, or train "
+            f"into another folder with --out")
+
+
 def run(args) -> int:
     from ..train import load_checkpoint
+    from ..train.factory import LENGTH_DEPENDENT, schedule_resumed_at
     from ..train.run import DEFAULTS, build_trainer
+    from ..train.trainer import check_run_folder
 
     given = _config_from(args)
+    saved = None
     if args.resume:
         saved = load_checkpoint(args.resume)
         changed = sorted(k for k, v in given.items() if k not in RESUMABLE and saved["config"].get(k) != v)
@@ -154,13 +169,22 @@ def run(args) -> int:
     else:
         config = dict(DEFAULTS, **given)
     _check(config)
+    if saved is not None and config["epochs"] <= saved["epoch"]:
+        raise ValueError(f"--epochs {config['epochs']}: {args.resume} has already finished {saved['epoch']} epochs; "
+                         f"give more to continue it")
     out = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume
                        else os.path.join("runs", f"{config['model']}-{config['data']}"))
+    check_run_folder(out, overwrite=args.overwrite, resuming_from=args.resume, remedy=_remedy(out))  # before the data
     start = time.perf_counter()
-    trainer = build_trainer(config, out_dir=out, progress=not args.quiet)
+    trainer = build_trainer(config, out_dir=out, progress=not args.quiet, overwrite=args.overwrite)
     if args.resume:
         trainer.resume(args.resume)
         print(f"resumed {args.resume} after epoch {trainer.epoch}")
+        if config["epochs"] != saved["config"]["epochs"] and config["scheduler"] in LENGTH_DEPENDENT:
+            trainer.scheduler = schedule_resumed_at(config["scheduler"], trainer.optimizer, config["epochs"],
+                                                    len(trainer.train_loader), trainer.epoch)
+            print(f"the {config['scheduler']} schedule now spans {config['epochs']} epochs "
+                  f"(it spanned {saved['config']['epochs']})")
     parameters = sum(p.numel() for p in trainer.model.parameters())
     epochs = f"{config['epochs']} epoch" + ("s" if config["epochs"] != 1 else "")
     print(f"{config['model']} ({parameters:,} parameters) on {config['data']}: "

@@ -11,6 +11,8 @@ from ..optim import lr_scheduler
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 SCHEDULERS = ("none", "cosine", "step", "multistep", "exponential", "onecycle", "plateau")
+# the schedules whose rates depend on the run's length (the others: none, exponential, plateau)
+LENGTH_DEPENDENT = ("cosine", "step", "multistep", "onecycle")
 
 
 def make_optimizer(name: str, parameters, lr: float, weight_decay: float = 0.0, momentum: float = 0.9):
@@ -47,8 +49,20 @@ def make_scheduler(name: str, optimizer, epochs: int, steps_per_epoch: int):
     if name == "exponential":
         return lr_scheduler.ExponentialLR(optimizer, gamma=0.9), "epoch"
     if name == "onecycle":
-        peak = [group["lr"] for group in optimizer.param_groups]
+        # a resumed optimizer's groups remember the peak; a fresh one's peak is its rate
+        peak = [group.get("max_lr", group["lr"]) for group in optimizer.param_groups]
         return lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=epochs * steps_per_epoch), "step"
     if name == "plateau":
         return lr_scheduler.ReduceLROnPlateau(optimizer, patience=5), "plateau"
     raise ValueError(f"unknown scheduler {name!r}; choose one of {', '.join(SCHEDULERS)}")
+
+
+def schedule_resumed_at(name: str, optimizer, epochs: int, steps_per_epoch: int, epochs_done: int):
+    """The schedule ``name`` of a run of ``epochs`` epochs, positioned after
+    ``epochs_done`` of them: from there on, the rates a straight run of ``epochs`` epochs
+    has (a resumed run given more epochs than it was started with). The optimizer's
+    ``initial_lr`` (and 1cycle's ``max_lr``), restored from the checkpoint, are the base."""
+    scheduler, interval = make_scheduler(name, optimizer, epochs, steps_per_epoch)
+    if scheduler is not None and interval != "plateau":
+        scheduler.step(epochs_done * (steps_per_epoch if interval == "step" else 1))  # the closed form at that step
+    return scheduler

@@ -108,7 +108,7 @@ def image_transforms(config: dict, dataset, model_channels: int, model_size: tup
     return T.Compose(steps + augment + finish), T.Compose(steps + finish)
 
 
-def build_trainer(config: dict, out_dir=None, progress: bool = True, echo=print) -> Trainer:
+def build_trainer(config: dict, out_dir=None, progress: bool = True, echo=print, overwrite: bool = False) -> Trainer:
     """Seed, load the data, build model/optimizer/schedule and return the Trainer. Fills
     in ``config["normalize"]`` (the training set's mean and std) and ``config["classes"]``."""
     config.update({k: v for k, v in DEFAULTS.items() if k not in config})
@@ -133,7 +133,8 @@ def build_trainer(config: dict, out_dir=None, progress: bool = True, echo=print)
     batch_transform = None if not mixers else mixers[0] if len(mixers) == 1 else T.RandomChoice(mixers)
     return Trainer(model, optimizer, train_loader, test_loader, scheduler=scheduler, scheduler_interval=interval,
                    label_smoothing=config["label_smoothing"], batch_transform=batch_transform,
-                   clip_grad_norm=config["clip_grad"], out_dir=out_dir, config=config, progress=progress, echo=echo)
+                   clip_grad_norm=config["clip_grad"], out_dir=out_dir, config=config, progress=progress, echo=echo,
+                   overwrite=overwrite)
 
 
 def evaluation_setup(config: dict, split: str = "test"):

@@ -11,7 +11,9 @@ probabilities, which the loss and the accuracy both accept.
 
 from __future__ import annotations
 
+import copy
 import functools
+import glob
 import json
 import math
 import os
@@ -29,6 +31,44 @@ from . import checkpoint as ckpt
 from .metrics import confusion_matrix, hard_labels, topk_correct
 
 LOG_NAME, LAST_NAME, BEST_NAME, CURVES_NAME = "log.jsonl", "last.npz", "best.npz", "curves.png"
+RUN_FILES = (LOG_NAME, LAST_NAME, BEST_NAME, CURVES_NAME)
+# what minitorch_cnn.save names the file it writes before renaming it (serialization.save)
+TEMPORARY_PATTERN = ".tmp-*.npz"
+TRAINER_REMEDY = "resume it (Trainer.resume), pass overwrite=True to replace it, or choose another out_dir"
+
+
+class RunFolderInUse(FileExistsError):
+    """The run's folder already holds another run's checkpoints or log."""
+
+
+def run_files_in(folder) -> list[str]:
+    """The names of a run's files (log, checkpoints, curves) present in ``folder``."""
+    return [name for name in RUN_FILES if os.path.exists(os.path.join(folder, name))]
+
+
+def check_run_folder(folder, *, overwrite: bool = False, resuming_from=None, remedy: str = TRAINER_REMEDY) -> None:
+    """Refuse (``RunFolderInUse``) to start a run in a folder that holds another one,
+    unless ``overwrite``, or the run resumes from a checkpoint in that same folder."""
+    if folder is None or overwrite or not os.path.isdir(folder):
+        return
+    if resuming_from is not None and os.path.samefile(os.path.dirname(os.path.abspath(resuming_from)), folder):
+        return
+    present = run_files_in(folder)
+    if present:
+        raise RunFolderInUse(f"{folder} holds another run ({', '.join(present)}): {remedy}")
+
+
+def remove_leftover_temporaries(folder) -> list[str]:
+    """Delete the temporary files a checkpoint write killed midway left in ``folder``
+    (a finished write renames its temporary file; only a killed one leaves it behind)."""
+    removed = []
+    for path in sorted(glob.glob(os.path.join(glob.escape(folder), TEMPORARY_PATTERN))):
+        try:
+            os.remove(path)
+            removed.append(os.path.basename(path))
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def _logits(outputs):
@@ -84,12 +124,17 @@ class Trainer:
     "plateau" (each epoch, on the test loss). ``out_dir``, when given, receives
     ``last.npz`` after every epoch, ``best.npz`` whenever test top-1 improves, ``log.jsonl``
     (one JSON object per epoch) and ``curves.png`` (with matplotlib). ``config`` is any
-    JSON-able description of the run, stored in the checkpoints."""
+    JSON-able description of the run, stored in the checkpoints.
+
+    A folder that holds another run is refused (``RunFolderInUse``) when this run starts,
+    unless ``overwrite=True`` (its run files are then deleted first) or the run resumes
+    from a checkpoint in that folder. Temporary files left by a checkpoint write that was
+    killed midway are deleted when the Trainer is made."""
 
     def __init__(self, model, optimizer, train_loader, test_loader=None, *, scheduler=None,
                  scheduler_interval: str | None = "epoch", label_smoothing: float = 0.0, batch_transform=None,
                  clip_grad_norm: float | None = None, aux_weight: float = 0.3, out_dir=None, config=None,
-                 progress: bool = True, plot: bool = True, echo=print):
+                 progress: bool = True, plot: bool = True, echo=print, overwrite: bool = False):
         if scheduler is not None and scheduler_interval not in ("epoch", "step", "plateau"):
             raise ValueError(f"Trainer: scheduler_interval must be 'epoch', 'step' or 'plateau', "
                              f"got {scheduler_interval!r}")
@@ -106,8 +151,26 @@ class Trainer:
         self.epoch = 0                      # epochs finished
         self.history: list[dict] = []
         self.best = {"epoch": None, "test_top1": None}
+        self.overwrite = overwrite
+        self._folder_claimed = False
         if self.out_dir is not None:
             os.makedirs(self.out_dir, exist_ok=True)
+            removed = remove_leftover_temporaries(self.out_dir)
+            if removed and echo is not None:
+                echo(f"removed {len(removed)} temporary file{'s' * (len(removed) != 1)} left in {self.out_dir} by "
+                     f"an interrupted checkpoint write")
+
+    def _claim_folder(self, resuming_from=None) -> None:
+        """Before this run writes into ``out_dir``: refuse another run's folder, or with
+        ``overwrite`` delete that run's files (once)."""
+        if self._folder_claimed or self.out_dir is None:
+            return
+        check_run_folder(self.out_dir, overwrite=self.overwrite, resuming_from=resuming_from)
+        if self.overwrite and not (resuming_from is not None and os.path.samefile(
+                os.path.dirname(os.path.abspath(resuming_from)), self.out_dir)):
+            for name in run_files_in(self.out_dir):
+                os.remove(os.path.join(self.out_dir, name))
+        self._folder_claimed = True
 
     # ------------------------------------------------------------------ one epoch
     def train_epoch(self, total_epochs: int | None = None) -> dict:
@@ -154,6 +217,7 @@ class Trainer:
         """Train until ``epochs`` epochs are finished (counting those of a resumed run)."""
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"Trainer.fit: epochs must be a positive int, got {epochs!r}")
+        self._claim_folder()
         while self.epoch < epochs:
             row = {"epoch": self.epoch + 1, "lr": self.optimizer.param_groups[0]["lr"]}
             row.update(self.train_epoch(epochs))
@@ -215,20 +279,65 @@ class Trainer:
         """Load a checkpoint written by ``save`` (model, optimizer, scheduler, epoch, random
         state, best, history); the next ``fit`` continues where it stopped. The log in
         ``out_dir`` is rewritten from the checkpoint's history, so it never holds epochs
-        the checkpoint does not. Returns the checkpoint's contents."""
+        the checkpoint does not. Returns the checkpoint's contents.
+
+        All or nothing: the checkpoint is checked whole first, and if any part fails to
+        load (a ``CheckpointError`` naming it), the model, optimizer, scheduler and random
+        state are put back as they were."""
         state = ckpt.load_checkpoint(path, map_location=backend.device_of(
             next(iter(self.model.parameters())).array))
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if (self.scheduler is None) != (state["scheduler"] is None):
-            raise ckpt.CheckpointError(f"{path}: the checkpoint was written "
-                                       f"{'without' if state['scheduler'] is None else 'with'} a scheduler, "
-                                       f"this run has {'one' if self.scheduler is not None else 'none'}")
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        backend.set_rng_state(state["rng"])
+        _check_training_state(state, path, has_scheduler=self.scheduler is not None)
+        self._claim_folder(resuming_from=path)
+        before = self._snapshot()
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+            backend.set_rng_state(state["rng"])
+        except (ValueError, TypeError, KeyError, RuntimeError) as error:
+            self._restore(before)
+            raise ckpt.CheckpointError(f"{path}: does not fit this run: {error}") from error
+        except BaseException:
+            self._restore(before)
+            raise
         self.epoch, self.best, self.history = int(state["epoch"]), dict(state["best"]), list(state["history"])
         if self.out_dir is not None:
             with open(os.path.join(self.out_dir, LOG_NAME), "w", encoding="utf-8") as log:
                 log.writelines(json.dumps(row) + "\n" for row in self.history)
         return state
+
+    def _snapshot(self) -> dict:
+        """Copies of everything ``resume`` changes, to put back if it fails."""
+        return {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+                "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+                "scheduler": None if self.scheduler is None else copy.deepcopy(self.scheduler.state_dict()),
+                "rng": backend.get_rng_state()}
+
+    def _restore(self, snapshot: dict) -> None:
+        self.model.load_state_dict(snapshot["model"])
+        self.optimizer.load_state_dict(snapshot["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(snapshot["scheduler"])
+        backend.set_rng_state(snapshot["rng"])
+
+
+def _check_training_state(state: dict, path, has_scheduler: bool) -> None:
+    """The parts of a training checkpoint that are plain values, checked before any is used."""
+    if (state["scheduler"] is None) == has_scheduler:
+        raise ckpt.CheckpointError(f"{path}: the checkpoint was written "
+                                   f"{'without' if state['scheduler'] is None else 'with'} a scheduler, "
+                                   f"this run has {'one' if has_scheduler else 'none'}")
+    epoch = state["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ckpt.CheckpointError(f"{path}: 'epoch' must be a non-negative int, got {epoch!r}")
+    if not isinstance(state["best"], dict) or set(state["best"]) != {"epoch", "test_top1"}:
+        raise ckpt.CheckpointError(f"{path}: 'best' must be a dict of 'epoch' and 'test_top1', got {state['best']!r}")
+    history = state["history"]
+    if not isinstance(history, list) or len(history) != epoch or not all(
+            isinstance(row, dict) and row.get("epoch") == i + 1 for i, row in enumerate(history)):
+        raise ckpt.CheckpointError(f"{path}: 'history' must hold one row per finished epoch (epochs 1 to {epoch})")
+    rng = state["rng"]
+    if not isinstance(rng, dict) or rng.get("bit_generator") != "PCG64" or not isinstance(rng.get("state"), dict) \
+            or not all(isinstance(rng["state"].get(k), int) for k in ("state", "inc")):
+        raise ckpt.CheckpointError(f"{path}: 'rng' is not a random generator state (PCG64)")
