@@ -88,6 +88,9 @@ def main(argv=None) -> int:
             raise
         print(f"minitorch-cnn {args.command}: {error}", file=sys.stderr)
         return 2
+    except MemoryError as error:  # a size the checks could not foresee (the network's own activations)
+        print(f"minitorch-cnn {args.command}: out of memory: {error}; choose smaller sizes", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"minitorch-cnn {args.command}: interrupted", file=sys.stderr)
         return 130

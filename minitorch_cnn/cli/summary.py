@@ -3,8 +3,10 @@ registered models with their parameter counts)."""
 
 from __future__ import annotations
 
+import math
 import sys
 
+from ..memory import human_bytes, physical_memory
 from .table import print_table
 
 
@@ -37,6 +39,13 @@ def run_summary(args) -> int:
 
     entry = models.model_entry(args.model)
     input_size = parse_input_size(args.input) if args.input else entry.input_size
+    if len(input_size) != len(entry.input_size):
+        raise ValueError(f"--input: expected CxHxW like {'x'.join(map(str, entry.input_size))} for {args.model}, "
+                         f"got {args.input!r}")
+    needed = args.batch_size * math.prod(input_size) * 8  # the float64 input alone
+    if needed > physical_memory():
+        raise ValueError(f"--input {args.input} with --batch-size {args.batch_size}: the input alone needs "
+                         f"{human_bytes(needed)}, more than this machine's memory ({human_bytes(physical_memory())})")
     model = entry.constructor(**model_options(args))
     try:
         table = summary(model, input_size, batch_size=args.batch_size, depth=args.depth, train=args.train)

@@ -135,6 +135,22 @@ def _check(config: dict) -> None:
         raise ValueError(f"--label-smoothing must be in [0, 1], got {config['label_smoothing']}")
     if config["data"] != "digits" and config["data_dir"] is None:
         raise ValueError(f"--data {config['data']} is read from files you download: give their folder with --data-dir")
+    _check_batch_fits(config)
+
+
+def _check_batch_fits(config: dict) -> None:
+    """Refuse, before loading anything, a batch of input images larger than this machine's
+    memory (a huge --image-size or --batch-size would otherwise fail deep in the first step)."""
+    from ..models import model_entry
+    from ..memory import human_bytes, physical_memory
+
+    channels, *native = model_entry(config["model"]).input_size
+    height, width = (config["image_size"] * 2)[:2] if config["image_size"] else native
+    needed = config["batch_size"] * max(channels, 3) * height * width * 4  # float32, colour at most
+    if needed > physical_memory():
+        raise ValueError(f"--batch-size {config['batch_size']} of {height}x{width} images: one batch of input "
+                         f"needs {human_bytes(needed)}, more than this machine's memory "
+                         f"({human_bytes(physical_memory())})")
 
 
 def _autotuned(measurements) -> str:
