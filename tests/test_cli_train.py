@@ -236,3 +236,14 @@ def test_overwrite_and_a_longer_resume_stretch_the_cosine_schedule(tmp_path, cap
     assert len(rates["short"]) == 3
     assert rates["short"][1:] == pytest.approx(rates["straight"][1:], rel=1e-12)
     assert rates["straight"][1:] == pytest.approx([0.05 * (1 + np.cos(np.pi * e / 3)) / 2 for e in (1, 2)])
+
+
+def test_two_processes_with_the_same_seed_train_identical_weights(trained_run, tmp_path):
+    """Determinism: the same command in a fresh process ends with bit-identical parameters."""
+    folder, _ = trained_run
+    again = _run("train", "--epochs", "2", "--out", str(tmp_path), "--quiet")
+    assert again.returncode == 0, again.stderr
+    first, second = mt.load(folder / "last.npz")["model"], mt.load(tmp_path / "last.npz")["model"]
+    assert first.keys() == second.keys()
+    for key in first:
+        np.testing.assert_array_equal(first[key].tolist(), second[key].tolist(), err_msg=key)

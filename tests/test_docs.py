@@ -9,7 +9,7 @@ import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 PAGES = ["layers.md", "init.md", "losses.md", "optimizers.md", "serialization.md", "data.md", "training.md",
-         "models/separable.md", "performance.md", "porting.md", "vision.md",
+         "models/separable.md", "performance.md", "porting.md", "vision.md", "reliability.md",
          pytest.param("kernels.md", marks=pytest.mark.cpu_only("the page forces the CPU convolution routes"))]
 
 
