@@ -148,9 +148,12 @@ def test_train_reads_mnist_idx_files(tmp_path):
     (["summary", "lenet5", "--input", "3x32"], "--input: expected CxHxW like 1x32x32 for lenet5, got '3x32'"),
     (["summary", "lenet5", "--input", "3x999999x999999"], "the input alone needs 21.83 TiB, more than this machine"),
 ])
-def test_bad_values_are_one_line_before_training(arguments, message, capsys):
-    """In process (a subprocess costs seconds each): the same one line and exit 2 as above."""
+def test_bad_values_are_one_line_before_training(arguments, message, capsys, monkeypatch, tmp_path):
+    """In process (a subprocess costs seconds each): the same one line and exit 2 as above.
+    In an empty folder, so that no earlier run in ./runs decides which refusal comes first."""
     from minitorch_cnn.cli import main
+
+    monkeypatch.chdir(tmp_path)
 
     assert main(arguments) == 2
     err = capsys.readouterr().err

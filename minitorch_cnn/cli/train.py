@@ -136,6 +136,13 @@ def _check(config: dict) -> None:
     if config["data"] != "digits" and config["data_dir"] is None:
         raise ValueError(f"--data {config['data']} is read from files you download: give their folder with --data-dir")
     _check_batch_fits(config)
+    # the model's options and the device too, so that a bad argument is named before the run
+    # folder's state (a folder holding another run is the next refusal)
+    from ..models import model_entry
+    from ..train.run import check_model_options, resolve_device
+
+    check_model_options(config["model"], config.get("model_options", {}), model_entry(config["model"]).constructor)
+    resolve_device(config["device"])
 
 
 def _check_batch_fits(config: dict) -> None:

@@ -14,21 +14,17 @@ NumPy and CuPy alike.
 from __future__ import annotations
 
 from ..backend import xp_of
+from .checks import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Number
 from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
 
 
 class Adadelta(Optimizer):
+    _hyper = (LR, Number("rho", "Invalid rho value", 0.0, 1.0), EPS, WEIGHT_DECAY, MAXIMIZE)
+    _state_keys = frozenset({"step", "square_avg", "acc_delta"})
+
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0,
                  foreach=None, *, capturable: bool = False, maximize: bool = False, differentiable: bool = False):
         refuse_unsupported("Adadelta", foreach=foreach, capturable=capturable, differentiable=differentiable)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, group, param, grad, state):

@@ -13,23 +13,19 @@ options and keep the moment estimates and the step count.
 from __future__ import annotations
 
 from .. import kernels
-from .optimizer import Optimizer, state_array
+from .checks import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Flag
+from .optimizer import Optimizer, as_pair, state_array
 
 
 class Adam(Optimizer):
     _decoupled = False
+    _hyper = (LR, EPS, BETAS, WEIGHT_DECAY, Flag("amsgrad"), MAXIMIZE)
+    _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
                  amsgrad: bool = False, *, maximize: bool = False):
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if weight_decay < 0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+        super().__init__(params, dict(lr=lr, betas=as_pair(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, group, param, grad, state):
         state["step"] = state.get("step", 0) + 1

@@ -12,32 +12,21 @@ the parameter's array module (NumPy or CuPy).
 from __future__ import annotations
 
 from ..backend import xp_of
-from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
+from .checks import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY
+from .optimizer import Optimizer, as_pair, ascent_and_l2, refuse_unsupported, state_array
 
-
-def check_betas(betas) -> None:
-    for i, beta in enumerate(betas):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-
-
-def check_adam_family(lr, betas, eps, weight_decay) -> None:
-    """The checks Adamax, NAdam and RAdam share, in PyTorch's order and words."""
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    check_betas(betas)
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+# the hyper-parameters Adamax, NAdam and RAdam share, in PyTorch's order and words
+ADAM_FAMILY = (LR, EPS, BETAS, WEIGHT_DECAY, MAXIMIZE)
 
 
 class Adamax(Optimizer):
+    _hyper = ADAM_FAMILY
+    _state_keys = frozenset({"step", "exp_avg", "exp_inf"})
+
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  foreach=None, *, maximize: bool = False, differentiable: bool = False, capturable: bool = False):
         refuse_unsupported("Adamax", foreach=foreach, differentiable=differentiable, capturable=capturable)
-        check_adam_family(lr, betas, eps, weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=as_pair(betas), eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
     def _update(self, group, param, grad, state):

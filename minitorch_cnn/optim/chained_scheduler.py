@@ -7,7 +7,7 @@ finds the rate moved by the ones before it and applies its own recursive rule to
 
 from __future__ import annotations
 
-from .scheduler_base import LRScheduler
+from .scheduler_base import LRScheduler, check_sub_states
 
 
 class ChainedScheduler(LRScheduler):
@@ -15,6 +15,8 @@ class ChainedScheduler(LRScheduler):
         # Not LRScheduler.__init__: the chained schedulers have each made their first step.
         from .lr_scheduler import ReduceLROnPlateau
 
+        if isinstance(schedulers, LRScheduler) or not hasattr(schedulers, "__iter__"):
+            raise TypeError(f"{type(self).__name__} expects a list of schedulers, got {type(schedulers).__name__}")
         schedulers = list(schedulers)
         if len(schedulers) < 1:
             raise ValueError(f"{type(self).__name__} expects at least one scheduler to be chained, but got no "
@@ -46,7 +48,12 @@ class ChainedScheduler(LRScheduler):
         state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
         return state
 
+    def _check_state_dict(self, state_dict) -> None:
+        super()._check_state_dict(state_dict)
+        check_sub_states(self, state_dict["_schedulers"])
+
     def load_state_dict(self, state_dict: dict) -> None:
+        self._check_state_dict(state_dict)
         state = dict(state_dict)
         for scheduler, saved in zip(self._schedulers, state.pop("_schedulers", [])):
             scheduler.load_state_dict(saved)

@@ -10,18 +10,23 @@ from __future__ import annotations
 import math
 import types
 
-from .optimizer import Optimizer
-from .scheduler_base import LRScheduler
+from .checks import boolean, one_of, real
+from .scheduler_base import LRScheduler, check_scheduler
 
 
-def per_group(name: str, optimizer, value) -> list:
-    """``value`` for each parameter group: a list/tuple as given, else repeated."""
+def per_group(name: str, optimizer, value, who: str, **limits) -> list:
+    """``value`` for each parameter group: a list/tuple as given (as many as the groups),
+    else repeated; each a finite number within ``limits`` (``real``'s keywords). ``who``
+    (the scheduler) starts the messages."""
     count = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != count:
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} has "
-                             f"{len(value)} values, param_groups has {count}.")
+            raise ValueError(f"{who}: expected {count} values for {name}, got {len(value)} ({name} must have the "
+                             f"same length as optimizer.param_groups, {count}, or be a single number)")
+        for i, v in enumerate(value):
+            real(v, f"{who}: {name}[{i}]", **limits)
         return list(value)
+    real(value, f"{who}: {name}", **limits)
     return [value] * count
 
 
@@ -32,12 +37,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     out T_cur and T_i from it in closed form; ``step()`` advances T_cur by one."""
 
     def __init__(self, optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1):  # noqa: N803
+        check_scheduler("CosineAnnealingWarmRestarts", optimizer, last_epoch)
         if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if isinstance(eta_min, bool) or not isinstance(eta_min, (float, int)):
             raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        real(eta_min, "CosineAnnealingWarmRestarts: eta_min")
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
@@ -94,28 +101,31 @@ class CyclicLR(LRScheduler):
                  mode: str = "triangular", gamma: float = 1.0, scale_fn=None, scale_mode: str = "cycle",
                  cycle_momentum: bool = True, base_momentum: float = 0.8, max_momentum: float = 0.9,
                  last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        check_scheduler("CyclicLR", optimizer, last_epoch)
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"scale_fn should be a function, but got {type(scale_fn).__name__}")
-        base_lrs = per_group("base_lr", optimizer, base_lr)
-        max_lrs = per_group("max_lr", optimizer, max_lr)
-        up = float(step_size_up)
-        down = float(step_size_down) if step_size_down is not None else up
-        if up <= 0 or down < 0:
-            # PyTorch divides by them; a zero-length cycle has no schedule to give
-            raise ValueError(f"CyclicLR: step_size_up must be positive and step_size_down non-negative, got "
-                             f"{step_size_up}, {step_size_down}")
-        self.cycle_momentum = cycle_momentum
+        one_of(scale_mode, "CyclicLR: scale_mode", ("cycle", "iterations"))
+        real(gamma, "CyclicLR: gamma", low=0, low_open=True)
+        base_lrs = per_group("base_lr", optimizer, base_lr, "CyclicLR", low=0)
+        max_lrs = per_group("max_lr", optimizer, max_lr, "CyclicLR", low=0)
+        # PyTorch divides by them; a zero-length cycle has no schedule to give
+        up = float(real(step_size_up, "CyclicLR: step_size_up", low=0, low_open=True))
+        down = up if step_size_down is None else float(real(step_size_down, "CyclicLR: step_size_down", low=0))
+        boolean(cycle_momentum, "CyclicLR: cycle_momentum")
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+            # Adam's β₁ must stay in [0, 1)
+            limits = dict(low=0, high=1, high_open=True) if "betas" in optimizer.defaults else dict(low=0)
+            base_momentums = per_group("base_momentum", optimizer, base_momentum, "CyclicLR", **limits)
+            max_momentums = per_group("max_momentum", optimizer, max_momentum, "CyclicLR", **limits)
+        # checks done: from here on the scheduler and the optimizer change
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
             self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = per_group("max_momentum", optimizer, max_momentum)
-        # checks done: from here on the optimizer changes
+            self.base_momentums, self.max_momentums = base_momentums, max_momentums
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr
@@ -172,7 +182,15 @@ class CyclicLR(LRScheduler):
         state["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) else fn.__dict__.copy()
         return state
 
+    def _check_state_dict(self, state_dict) -> None:
+        super()._check_state_dict(state_dict)
+        fn_state = state_dict["_scale_fn_custom"]
+        if fn_state is not None and not isinstance(fn_state, dict):
+            raise TypeError(f"CyclicLR.load_state_dict: _scale_fn_custom must be None or a dict (a callable "
+                            f"object's __dict__), got {type(fn_state).__name__}")
+
     def load_state_dict(self, state_dict: dict) -> None:
+        self._check_state_dict(state_dict)
         state = dict(state_dict)
         fn_state = state.pop("_scale_fn_custom", None)
         self.__dict__.update(state)

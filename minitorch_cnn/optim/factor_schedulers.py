@@ -10,11 +10,10 @@ to restore; the object itself is rebuilt by the code that builds the scheduler).
 
 from __future__ import annotations
 
-import numbers
 import types
 
-from .optimizer import Optimizer
-from .scheduler_base import LRScheduler
+from .checks import integer, real
+from .scheduler_base import LRScheduler, check_scheduler
 
 
 def per_group_functions(optimizer, lr_lambda) -> list:
@@ -36,8 +35,7 @@ class _UserFunctionSchedule(LRScheduler):
     """Saves and restores ``lr_lambdas`` as PyTorch does (see the module docstring)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        check_scheduler(type(self).__name__, optimizer, last_epoch)
         self.lr_lambdas = per_group_functions(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
@@ -47,7 +45,19 @@ class _UserFunctionSchedule(LRScheduler):
                                for fn in self.lr_lambdas]
         return state
 
+    def _check_state_dict(self, state_dict) -> None:
+        super()._check_state_dict(state_dict)
+        saved, name = state_dict["lr_lambdas"], f"{type(self).__name__}.load_state_dict"
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self.lr_lambdas):
+            raise ValueError(f"{name}: lr_lambdas must be a list of {len(self.lr_lambdas)} entries (one per "
+                             f"function), got {saved!r}")
+        for i, fn_state in enumerate(saved):
+            if fn_state is not None and not isinstance(fn_state, dict):
+                raise TypeError(f"{name}: lr_lambdas[{i}] must be None or a dict (a callable object's __dict__), "
+                                f"got {type(fn_state).__name__}")
+
     def load_state_dict(self, state_dict: dict) -> None:
+        self._check_state_dict(state_dict)
         state = dict(state_dict)
         saved = state.pop("lr_lambdas", [None] * len(self.lr_lambdas))
         self.__dict__.update(state)
@@ -83,8 +93,11 @@ class ConstantLR(LRScheduler):
     """lr = base · factor for t < total_iters, then base."""
 
     def __init__(self, optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1):
-        if factor > 1.0 or factor < 0:
-            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        try:
+            real(factor, "ConstantLR: factor", low=0, high=1)
+        except ValueError as error:
+            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1. ({error})") from None
+        integer(total_iters, "ConstantLR: total_iters", low=0)
         self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -101,9 +114,10 @@ class PolynomialLR(LRScheduler):
     """lr = base · (1 - min(t, total_iters)/total_iters)^power: reaches 0 at total_iters."""
 
     def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1):
-        if not isinstance(total_iters, numbers.Integral) or total_iters < 1:
-            # PyTorch divides by it and fails with ZeroDivisionError; say why instead
-            raise ValueError(f"PolynomialLR: total_iters must be a positive int, got {total_iters!r}")
+        # PyTorch divides by it and fails with ZeroDivisionError; say why instead
+        integer(total_iters, "PolynomialLR: total_iters", low=1)
+        # a negative power would divide by zero at total_iters
+        real(power, "PolynomialLR: power", low=0)
         self.total_iters, self.power = total_iters, power
         super().__init__(optimizer, last_epoch)
 

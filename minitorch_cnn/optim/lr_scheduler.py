@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import bisect
 import math
-import numbers
 
 from .chained_scheduler import ChainedScheduler
-from .cyclic_schedulers import CosineAnnealingWarmRestarts, CyclicLR
+from .checks import boolean, int_list, integer, one_of, real
+from .cyclic_schedulers import CosineAnnealingWarmRestarts, CyclicLR, per_group
 from .factor_schedulers import ConstantLR, LambdaLR, MultiplicativeLR, PolynomialLR
 from .optimizer import Optimizer
-from .scheduler_base import LRScheduler
+from .scheduler_base import LRScheduler, check_rates, check_scheduler, check_sub_states
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
            "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
@@ -35,8 +35,8 @@ class StepLR(LRScheduler):
     """lr = base · gamma^⌊t / step_size⌋."""
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        if not isinstance(step_size, numbers.Integral) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        integer(step_size, "StepLR: step_size", low=1)
+        real(gamma, "StepLR: gamma", low=0, low_open=True)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -51,8 +51,8 @@ class MultiStepLR(LRScheduler):
     """lr = base · gamma^(number of milestones ≤ t)."""
 
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
-        self.milestones = sorted(int(m) for m in milestones)
-        self.gamma = gamma
+        self.milestones = sorted(int_list(milestones, "MultiStepLR: milestones"))
+        self.gamma = real(gamma, "MultiStepLR: gamma", low=0, low_open=True)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr, t):
@@ -66,7 +66,7 @@ class ExponentialLR(LRScheduler):
     """lr = base · gamma^t."""
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
-        self.gamma = gamma
+        self.gamma = real(gamma, "ExponentialLR: gamma", low=0, low_open=True)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr, t):
@@ -80,8 +80,8 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base - eta_min)·(1 + cos(π·t / T_max))/2 (SGDR without restarts)."""
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):  # noqa: N803
-        if T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
+        real(T_max, "CosineAnnealingLR: T_max", low=0, low_open=True)
+        real(eta_min, "CosineAnnealingLR: eta_min")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -103,9 +103,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
                  last_epoch: int = -1):
-        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1] and end_factor in [0, 1], got {start_factor}, "
-                             f"{end_factor}")
+        real(start_factor, "LinearLR: start_factor", low=0, high=1, low_open=True)
+        real(end_factor, "LinearLR: end_factor", low=0, high=1)
+        integer(total_iters, "LinearLR: total_iters", low=0)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -127,13 +127,23 @@ class SequentialLR(LRScheduler):
     (e.g. LinearLR warm-up for 5 epochs, then CosineAnnealingLR)."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch: int = -1):
+        check_scheduler("SequentialLR", optimizer, last_epoch)
+        if not isinstance(schedulers, (list, tuple)) or not schedulers:
+            raise ValueError(f"SequentialLR: schedulers must be a non-empty list of schedulers, got {schedulers!r}")
+        for i, s in enumerate(schedulers):
+            if not isinstance(s, LRScheduler):
+                raise TypeError(f"SequentialLR: schedulers[{i}] must be an LRScheduler (ReduceLROnPlateau cannot "
+                                f"be sequenced), got {type(s).__name__}")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR: every scheduler must drive the same optimizer; schedulers[{i}] "
+                                 "drives another")
+        milestones = int_list(milestones, "SequentialLR: milestones")
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones for {len(schedulers)} "
                              f"schedulers, got {len(milestones)}")
-        for s in schedulers:
-            if s.optimizer is not optimizer:
-                raise ValueError("SequentialLR: every scheduler must drive the same optimizer")
-        self._schedulers, self.milestones = list(schedulers), [int(m) for m in milestones]
+        if milestones != sorted(milestones):
+            raise ValueError(f"SequentialLR: milestones must be in increasing order, got {milestones}")
+        self._schedulers, self.milestones = list(schedulers), milestones
         super().__init__(optimizer, last_epoch)
 
     def _closed_form(self, group_index, base_lr, t):
@@ -146,7 +156,12 @@ class SequentialLR(LRScheduler):
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
+    def _check_state_dict(self, state_dict) -> None:
+        super()._check_state_dict(state_dict)
+        check_sub_states(self, state_dict["_schedulers"])
+
     def load_state_dict(self, state_dict: dict) -> None:
+        self._check_state_dict(state_dict)
         state = dict(state_dict)
         for scheduler, sub in zip(self._schedulers, state.pop("_schedulers", [])):
             scheduler.load_state_dict(sub)
@@ -161,29 +176,38 @@ class OneCycleLR(LRScheduler):
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
                  anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
                  final_div_factor=1e4, three_phase=False, last_epoch=-1):
+        # every check first: a refused OneCycleLR leaves the optimizer's groups as they were
+        check_scheduler("OneCycleLR", optimizer, last_epoch)
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
-            total_steps = epochs * steps_per_epoch
-        if total_steps <= 0:
-            raise ValueError(f"OneCycleLR: expected a positive number of total steps, got {total_steps}")
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
-        groups = optimizer.param_groups
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
-        self.total_steps, self.anneal_strategy, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
-        self._use_betas = cycle_momentum and "betas" in optimizer.defaults
-        if cycle_momentum and not self._use_betas and "momentum" not in optimizer.defaults:
+            total_steps = (integer(epochs, "OneCycleLR: epochs", low=1)
+                           * integer(steps_per_epoch, "OneCycleLR: steps_per_epoch", low=1))
+        integer(total_steps, "OneCycleLR: total_steps", low=1)
+        real(pct_start, "OneCycleLR: pct_start", low=0, high=1)
+        one_of(anneal_strategy, "OneCycleLR: anneal_strategy", ("cos", "linear"))
+        real(div_factor, "OneCycleLR: div_factor", low=0, low_open=True)
+        real(final_div_factor, "OneCycleLR: final_div_factor", low=0, low_open=True)
+        boolean(cycle_momentum, "OneCycleLR: cycle_momentum")
+        boolean(three_phase, "OneCycleLR: three_phase")
+        max_lrs = per_group("max_lr", optimizer, max_lr, "OneCycleLR", low=0)
+        use_betas = cycle_momentum and "betas" in optimizer.defaults
+        if cycle_momentum and not use_betas and "momentum" not in optimizer.defaults:
             raise ValueError("OneCycleLR: optimizer must support momentum or betas with cycle_momentum enabled")
-        for group, top in zip(groups, max_lrs):
+        if cycle_momentum:
+            # Adam's β₁ must stay in [0, 1)
+            limits = dict(low=0, high=1, high_open=True) if use_betas else dict(low=0)
+            max_momentums = per_group("max_momentum", optimizer, max_momentum, "OneCycleLR", **limits)
+            base_momentums = per_group("base_momentum", optimizer, base_momentum, "OneCycleLR", **limits)
+        self.total_steps, self.anneal_strategy, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
+        self._use_betas = use_betas
+        for i, (group, top) in enumerate(zip(optimizer.param_groups, max_lrs)):
             if last_epoch == -1:
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
             if cycle_momentum:
-                group["max_momentum"], group["base_momentum"] = max_momentum, base_momentum
+                group["max_momentum"], group["base_momentum"] = max_momentums[i], base_momentums[i]
         up = float(pct_start * total_steps) - 1
         if three_phase:
             self._phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
@@ -234,19 +258,26 @@ class ReduceLROnPlateau:
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
+        try:
+            real(factor, "ReduceLROnPlateau: factor", low=0, high=1, high_open=True)
+        except ValueError as error:
+            raise ValueError(f"Factor should be < 1.0. ({error})") from None
         if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
+            raise ValueError(f"mode {mode} is unknown! (ReduceLROnPlateau: mode must be 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
+            raise ValueError(f"threshold mode {threshold_mode} is unknown! (ReduceLROnPlateau: threshold_mode must "
+                             "be 'rel' or 'abs')")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
+        integer(patience, "ReduceLROnPlateau: patience", low=0)
+        integer(cooldown, "ReduceLROnPlateau: cooldown", low=0)
+        real(threshold, "ReduceLROnPlateau: threshold", low=0)
+        real(eps, "ReduceLROnPlateau: eps", low=0)
         groups = optimizer.param_groups
-        self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
-        if len(self.min_lrs) != len(groups):
-            raise ValueError(f"expected {len(groups)} min_lrs, got {len(self.min_lrs)}")
+        if isinstance(min_lr, (list, tuple)) and len(min_lr) != len(groups):
+            raise ValueError(f"expected {len(groups)} min_lrs, got {len(min_lr)}")
+        min_lrs = per_group("min_lr", optimizer, min_lr, "ReduceLROnPlateau", low=0)
+        self.optimizer, self.min_lrs = optimizer, min_lrs
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode, self.cooldown, self.eps = threshold, threshold_mode, cooldown, eps
         self.best = math.inf if mode == "min" else -math.inf
@@ -283,4 +314,24 @@ class ReduceLROnPlateau:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """All or nothing: the keys must be this scheduler's, the counters ints, the modes
+        known and the rates one per parameter group, before anything changes."""
+        name = "ReduceLROnPlateau.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        own = self.state_dict()
+        unexpected, missing = sorted(set(state_dict) - set(own)), sorted(set(own) - set(state_dict))
+        if unexpected or missing:
+            raise ValueError(f"{name}: the state dict is not one this ReduceLROnPlateau saves (unexpected keys "
+                             f"{unexpected}, missing keys {missing})")
+        for key in ("patience", "cooldown", "num_bad_epochs", "cooldown_counter", "last_epoch"):
+            integer(state_dict[key], f"{name}: {key}", low=0)
+        one_of(state_dict["mode"], f"{name}: mode", ("min", "max"))
+        one_of(state_dict["threshold_mode"], f"{name}: threshold_mode", ("rel", "abs"))
+        real(state_dict["factor"], f"{name}: factor", low=0, high=1, high_open=True)
+        for key in ("threshold", "eps"):
+            real(state_dict[key], f"{name}: {key}", low=0)
+        real(state_dict["best"], f"{name}: best", finite=False)
+        for key in ("min_lrs", "_last_lr"):
+            check_rates(f"{name}: {key}", state_dict[key], len(self.optimizer.param_groups))
         self.__dict__.update(state_dict)

@@ -13,19 +13,20 @@ The running product ∏μᵢ is kept in the state as ``mu_product`` (a float), b
 from __future__ import annotations
 
 from ..backend import xp_of
-from .adamax import check_adam_family
-from .optimizer import Optimizer, refuse_unsupported, state_array, weight_decayed
+from .adamax import ADAM_FAMILY
+from .checks import Flag, Number
+from .optimizer import Optimizer, as_pair, refuse_unsupported, state_array, weight_decayed
 
 
 class NAdam(Optimizer):
+    _hyper = ADAM_FAMILY + (Number("momentum_decay", "Invalid momentum_decay value"), Flag("decoupled_weight_decay"))
+    _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "mu_product"})
+
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False):
         refuse_unsupported("NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable)
-        check_adam_family(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=as_pair(betas), eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 

@@ -11,18 +11,26 @@ each parameter's version counter (a graph that saved the old value will notice).
 from __future__ import annotations
 
 import copy
-import numbers
 
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import xp_of
 from ..tensor import Tensor
+from .checks import LR, check_hyper_parameters, integer, real
 
 
 class Optimizer:
     """Subclasses define ``_update(group, param, grad_array, state)``, which changes
-    ``param.array`` in place using the group's hyper-parameters."""
+    ``param.array`` in place using the group's hyper-parameters; ``_hyper``, the specs of
+    their hyper-parameters (checks.py), checked in the defaults, in every group added and in
+    every group loaded; and ``_state_keys``, the names their per-parameter state may hold
+    (None: any)."""
+
+    _hyper: tuple = (LR,)
+    _state_keys: frozenset | None = None
 
     def __init__(self, params, defaults: dict):
+        check_hyper_parameters(self._hyper, defaults, required=False)
+        self._check_consistency(defaults, "")
         self.defaults = dict(defaults)
         self.state: dict = {}
         self.param_groups: list[dict] = []
@@ -61,13 +69,16 @@ class Optimizer:
         for key, value in param_group.items():
             if key != "params":
                 group[key] = value
-        self._check_group(group)
+        self._check_group(group, f" of parameter group {len(self.param_groups)}")
         self.param_groups.append(group)
 
-    def _check_group(self, group: dict) -> None:
-        lr = group.get("lr")
-        if not isinstance(lr, numbers.Real) or lr < 0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+    def _check_group(self, group: dict, where: str = "") -> None:
+        """Every hyper-parameter of ``group`` (type, finiteness, range), then how they agree."""
+        check_hyper_parameters(self._hyper, group, where)
+        self._check_consistency(group, where)
+
+    def _check_consistency(self, group: dict, where: str) -> None:
+        """Checks between hyper-parameters (SGD's Nesterov needs momentum); none by default."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
@@ -119,40 +130,75 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
-        if groups is None or "state" not in state_dict:
-            raise ValueError("optimizer state_dict must have 'state' and 'param_groups'")
+        """All or nothing: the whole incoming state (group count and sizes, every
+        hyper-parameter, every state entry against its parameter) is checked and converted
+        first; a state dict that fails leaves the optimizer exactly as it was."""
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"optimizer state_dict must have 'state' and 'param_groups', got {got}")
+        groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, (list, tuple)):
+            raise TypeError(f"optimizer state_dict['param_groups'] must be a list, got {type(groups).__name__}")
+        if not isinstance(saved_state, dict):
+            raise TypeError(f"optimizer state_dict['state'] must be a dict, got {type(saved_state).__name__}")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, the optimizer has "
                              f"{len(self.param_groups)}")
+        by_index, new_groups = {}, []
         for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise TypeError(f"loaded parameter group {i} must be a dict with a list 'params', got "
+                                f"{type(saved).__name__}" + (f" with keys {sorted(map(str, saved))}"
+                                                             if isinstance(saved, dict) else ""))
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"loaded state dict contains a parameter group ({i}) of {len(saved['params'])} "
                                  f"parameters; the optimizer's group has {len(group['params'])}")
-        by_index = {}
-        for saved, group in zip(groups, self.param_groups):
             for saved_index, p in zip(saved["params"], group["params"]):
+                saved_index = integer(saved_index, f"a parameter index in loaded parameter group {i}", low=0)
+                if saved_index in by_index:
+                    raise ValueError(f"loaded state dict lists parameter {saved_index} twice")
                 by_index[saved_index] = p
+            merged = dict(group)
+            merged.update({key: copy.deepcopy(value) for key, value in saved.items() if key != "params"})
+            self._check_group(merged, f" of loaded parameter group {i}")
+            new_groups.append(merged)
         new_state = {}
-        for key, entry in state_dict["state"].items():
-            p = by_index.get(int(key))
+        for key, entry in saved_state.items():
+            index = int(key) if isinstance(key, str) and key.isdigit() else key
+            p = by_index.get(index) if isinstance(index, int) and not isinstance(index, bool) else None
             if p is None:
-                raise ValueError(f"optimizer state refers to parameter {key}, which no group has")
-            new_state[p] = {}
-            for name, value in entry.items():
-                if isinstance(value, Tensor) or hasattr(value, "shape"):
-                    value = value if isinstance(value, Tensor) else Tensor(value)
-                    if value.ndim and value.shape != p.shape:
-                        raise ValueError(f"optimizer state {name!r} of parameter {key} has shape "
-                                         f"{list(value.shape)}; the parameter has {list(p.shape)}")
-                    value = value.detach().to(p.device, p.dtype if value.dtype.kind == "f" and value.ndim else
-                                              value.dtype).clone()
-                new_state[p][name] = value
+                raise ValueError(f"optimizer state refers to parameter {key!r}, which no group has (the groups "
+                                 f"hold parameters {sorted(by_index)})")
+            if p in new_state:
+                raise ValueError(f"optimizer state has two entries for parameter {index}")
+            if not isinstance(entry, dict):
+                raise TypeError(f"optimizer state of parameter {key} must be a dict, got {type(entry).__name__}")
+            new_state[p] = {name: self._loaded_state_value(name, value, index, p) for name, value in entry.items()}
+        # everything is checked: from here on nothing can fail
         self.state = new_state
-        for saved, group in zip(groups, self.param_groups):
-            for key, value in saved.items():
-                if key != "params":
-                    group[key] = copy.deepcopy(value)
+        for group, merged in zip(self.param_groups, new_groups):
+            group.update(merged)
+
+    def _loaded_state_value(self, name, value, index, p):
+        """One entry of a loaded per-parameter state, checked and converted: a buffer must
+        be a floating tensor of its parameter's shape (it becomes the parameter's dtype and
+        device), a scalar a finite number (``step`` a non-negative int)."""
+        what = f"optimizer state {name!r} of parameter {index}"
+        if self._state_keys is not None and name not in self._state_keys:
+            raise ValueError(f"{what}: {type(self).__name__} keeps no state of that name (it keeps "
+                             f"{sorted(self._state_keys)})")
+        if isinstance(value, Tensor) or hasattr(value, "shape"):
+            value = value if isinstance(value, Tensor) else Tensor(value)
+            if value.ndim and value.shape != p.shape:
+                raise ValueError(f"{what} has shape {list(value.shape)}; the parameter has {list(p.shape)}")
+            if value.dtype.kind not in ("f" if value.ndim else "fiu"):
+                raise TypeError(f"{what} has dtype {value.dtype}; expected a floating point tensor like the "
+                                f"parameter ({p.dtype})")
+            floating = value.dtype.kind == "f" and value.shape == p.shape
+            return value.detach().to(p.device, p.dtype if floating else value.dtype).clone()
+        if name == "step":
+            return integer(value, what, low=0)
+        return real(value, what)
 
     def __getstate__(self) -> dict:
         # the schedulers' weak reference (scheduler_base.py) is a run-time link, not state
@@ -166,6 +212,12 @@ class Optimizer:
                 lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def as_pair(value):
+    """A pair argument (betas, etas, step_sizes) as the tuple a group keeps; anything else
+    unchanged, for the group's check to refuse by name."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
 def state_array(state: dict, name: str, like):

@@ -14,17 +14,20 @@ from __future__ import annotations
 import math
 
 from ..backend import xp_of
-from .adamax import check_adam_family
-from .optimizer import Optimizer, refuse_unsupported, state_array, weight_decayed
+from .adamax import ADAM_FAMILY
+from .checks import Flag
+from .optimizer import Optimizer, as_pair, refuse_unsupported, state_array, weight_decayed
 
 
 class RAdam(Optimizer):
+    _hyper = ADAM_FAMILY + (Flag("decoupled_weight_decay"),)
+    _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq"})
+
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  decoupled_weight_decay: bool = False, *, foreach=None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False):
         refuse_unsupported("RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable)
-        check_adam_family(lr, betas, eps, weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=as_pair(betas), eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay, maximize=maximize))
 
     def _update(self, group, param, grad, state):

@@ -11,15 +11,16 @@ state.
 from __future__ import annotations
 
 from .. import kernels
+from .checks import EPS, LR, MAXIMIZE, MOMENTUM, WEIGHT_DECAY, Flag, Number
 from .optimizer import Optimizer, state_array
 
 
 class RMSprop(Optimizer):
+    _hyper = (LR, EPS, MOMENTUM, WEIGHT_DECAY, Number("alpha", "Invalid alpha value"), Flag("centered"), MAXIMIZE)
+    _state_keys = frozenset({"step", "square_avg", "grad_avg", "momentum_buffer"})
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum: float = 0.0, centered: bool = False, *, maximize: bool = False):
-        for name, value in (("alpha", alpha), ("eps", eps), ("weight_decay", weight_decay), ("momentum", momentum)):
-            if value < 0:
-                raise ValueError(f"Invalid {name} value: {value}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 
@@ -33,12 +34,12 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    _hyper = (LR, Number("lr_decay", "Invalid lr_decay value"), WEIGHT_DECAY,
+              Number("initial_accumulator_value", "Invalid initial_accumulator_value value"), EPS, MAXIMIZE)
+    _state_keys = frozenset({"step", "sum"})
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
-        for name, value in (("lr_decay", lr_decay), ("weight_decay", weight_decay),
-                            ("initial_accumulator_value", initial_accumulator_value), ("eps", eps)):
-            if value < 0:
-                raise ValueError(f"Invalid {name} value: {value}")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
 

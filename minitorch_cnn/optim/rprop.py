@@ -10,19 +10,33 @@ and ``step``. In-place array code through the parameter's array module (NumPy or
 
 from __future__ import annotations
 
+import math
+
 from ..backend import xp_of
-from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
+from .checks import LR, MAXIMIZE, Number, Pair
+from .optimizer import Optimizer, as_pair, ascent_and_l2, refuse_unsupported, state_array
+
+ETAS = Pair("etas", lambda i: "Invalid eta values", Number("etas", "Invalid eta values", -math.inf),
+            "(eta_minus, eta_plus) with 0 < eta_minus < 1 < eta_plus",
+            relation=lambda minus, plus: (f"eta_minus={minus} is not in (0, 1)" if not 0.0 < minus < 1.0 else
+                                          f"eta_plus={plus} is not > 1" if not plus > 1.0 else None),
+            head=lambda minus, plus: f"Invalid eta values: {minus}, {plus}")
+# the largest step may be unbounded (inf); the smallest is a finite floor
+STEP_SIZES = Pair("step_sizes", lambda i: "Invalid step_sizes",
+                  Number("step_sizes", "Invalid step_sizes", finite=False),
+                  "(min_step, max_step) with 0 <= min_step <= max_step, min_step finite",
+                  relation=lambda low, high: (f"min_step={low} is not finite" if not math.isfinite(low) else
+                                              f"min_step={low} > max_step={high}" if low > high else None))
 
 
 class Rprop(Optimizer):
+    _hyper = (LR, ETAS, STEP_SIZES, MAXIMIZE)
+    _state_keys = frozenset({"step", "prev", "step_size"})
+
     def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable: bool = False, foreach=None, maximize: bool = False, differentiable: bool = False):
         refuse_unsupported("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
-            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize))
+        super().__init__(params, dict(lr=lr, etas=as_pair(etas), step_sizes=as_pair(step_sizes), maximize=maximize))
 
     def _update(self, group, param, grad, state):
         xp = xp_of(param.array)

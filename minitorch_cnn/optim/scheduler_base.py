@@ -17,7 +17,42 @@ from __future__ import annotations
 
 import weakref
 
+from .checks import integer, real
 from .optimizer import Optimizer
+
+
+def check_scheduler(name: str, optimizer, last_epoch) -> None:
+    """What every schedule checks before it touches the optimizer: that it is one, that
+    ``last_epoch`` is an int >= -1, and, when resuming (``last_epoch`` >= 0), that every group
+    has the ``initial_lr`` the first run left there (a KeyError, as PyTorch)."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+    integer(last_epoch, f"{name}: last_epoch", low=-1)
+    if last_epoch != -1:
+        for i, group in enumerate(optimizer.param_groups):
+            if "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming an optimizer")
+
+
+def check_rates(name: str, values, count: int) -> None:
+    """A saved list of per-group rates (``base_lrs``, ``_last_lr``): ``count`` finite numbers."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{name} must be a list of {count} learning rates, got {type(values).__name__}")
+    if len(values) != count:
+        raise ValueError(f"{name} must have {count} values (one per parameter group), got {len(values)}")
+    for i, value in enumerate(values):
+        real(value, f"{name}[{i}]")
+
+
+def check_sub_states(scheduler, states) -> None:
+    """The saved states of a SequentialLR's or ChainedScheduler's schedulers: one per
+    scheduler, each checked by that scheduler before any is loaded."""
+    name = f"{type(scheduler).__name__}.load_state_dict"
+    if not isinstance(states, (list, tuple)) or len(states) != len(scheduler._schedulers):
+        got = f"{len(states)}" if isinstance(states, (list, tuple)) else type(states).__name__
+        raise ValueError(f"{name}: expected the states of {len(scheduler._schedulers)} schedulers, got {got}")
+    for inner, state in zip(scheduler._schedulers, states):
+        inner._check_state_dict(state)
 
 
 class LRScheduler:
@@ -25,14 +60,11 @@ class LRScheduler:
     _recursive_only = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        check_scheduler(type(self).__name__, optimizer, last_epoch)
         self.optimizer = optimizer
-        for i, group in enumerate(optimizer.param_groups):
+        for group in optimizer.param_groups:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
-            elif "initial_lr" not in group:
-                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming an optimizer")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         # A fresh schedule "set" the base rate: a group still at its base follows the closed
@@ -97,4 +129,26 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer" and not isinstance(v, LRScheduler)}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """All or nothing: ``state_dict`` is checked whole (see ``_check_state_dict``) before
+        anything changes."""
+        self._check_state_dict(state_dict)
         self.__dict__.update(state_dict)
+
+    def _check_state_dict(self, state_dict) -> None:
+        """That ``state_dict`` is one this scheduler saves: a dict with the keys its own
+        ``state_dict()`` has (a scheduler of another kind or configuration has others), an
+        int ``last_epoch`` and one finite rate per parameter group."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        own = self.state_dict()
+        unexpected, missing = sorted(set(state_dict) - set(own)), sorted(set(own) - set(state_dict))
+        if unexpected or missing:
+            raise ValueError(f"{name}: the state dict is not one this {type(self).__name__} saves (unexpected keys "
+                             f"{unexpected}, missing keys {missing})")
+        if "last_epoch" in own:
+            integer(state_dict["last_epoch"], f"{name}: last_epoch", low=-1)
+        count = len(self.optimizer.param_groups)
+        for key in ("base_lrs", "_last_lr"):
+            if key in own:
+                check_rates(f"{name}: {key}", state_dict[key], count)

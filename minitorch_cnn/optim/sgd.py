@@ -11,21 +11,27 @@ parameter on the CPU); this class checks the options and keeps the momentum buff
 
 from __future__ import annotations
 
+import math
+
 from .. import kernels
+from .checks import LR, MAXIMIZE, MOMENTUM, WEIGHT_DECAY, Flag, Number
 from .optimizer import Optimizer, state_array
 
 
 class SGD(Optimizer):
+    _hyper = (LR, MOMENTUM, WEIGHT_DECAY, Number("dampening", "Invalid dampening value", -math.inf),
+              Flag("nesterov"), MAXIMIZE)
+    _state_keys = frozenset({"momentum_buffer"})
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
-        if momentum < 0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
+
+    def _check_consistency(self, group, where):
+        if group.get("nesterov") and (group.get("momentum", 0) <= 0 or group.get("dampening", 0) != 0):
+            raise ValueError(f"Nesterov momentum requires a momentum and zero dampening (nesterov=True{where} with "
+                             f"momentum={group.get('momentum')}, dampening={group.get('dampening')})")
 
     def _update(self, group, param, grad, state):
         momentum = group["momentum"]
