@@ -88,11 +88,35 @@ def clear_conv_autotune() -> None:
     conv.autotune.clear()
 
 
+def _is_empty(plan: ConvPlan) -> bool:
+    """A convolution with no images, no channels in or out: no route is written for one
+    (their buffers start uninitialised and are filled by the loops that do not run), so
+    the four entry points below answer it themselves, with PyTorch's shapes: zeros, or the
+    bias where the output has elements but the sum over input channels is empty."""
+    return 0 in plan.input_shape or 0 in plan.weight_shape
+
+
+def _zeros(like, shape, channels_last: bool):
+    """Zeros of NCHW ``shape``, in channels_last memory when asked (as the routes return)."""
+    from ..backend import xp_of
+
+    xp = xp_of(like)
+    if channels_last:
+        n, c, h, w = shape
+        return xp.zeros((n, h, w, c), dtype=like.dtype).transpose(0, 3, 1, 2)
+    return xp.zeros(shape, dtype=like.dtype)
+
+
 def conv2d(x_in, weight, bias, plan: ConvPlan):
     """The planned cross-correlation: ``x_in = plan.input_layout(x)``, ``weight``
     (C_out, C/groups, KH, KW), ``bias`` (C_out,) or None. Returns NCHW (N, C_out, OH, OW)
     in the plan's memory format."""
     conv.plan.check_laid_out(plan, x_in=x_in, weight=weight, bias=bias)
+    if _is_empty(plan):
+        out = _zeros(weight, plan.output_shape, plan.channels_last)
+        if bias is not None:
+            out += bias.reshape(1, -1, 1, 1)
+        return out
     return plan.module.forward(x_in, weight, bias, plan)
 
 
@@ -100,6 +124,8 @@ def conv2d_input_grad(grad_in, weight, plan: ConvPlan):
     """The adjoint of ``conv2d`` in its input (also ``conv_transpose2d``), of the output
     gradient ``grad_in = plan.grad_layout(grad)``: NCHW of the plan's input shape."""
     conv.plan.check_laid_out(plan, grad_in=grad_in, weight=weight)
+    if _is_empty(plan):
+        return _zeros(weight, plan.input_shape, plan.channels_last)
     return plan.module.input_grad(grad_in, weight, plan)
 
 
@@ -107,6 +133,8 @@ def conv2d_weight_grad(x_in, grad_in, plan: ConvPlan):
     """d<conv2d(x, w), grad>/dw, of the plan's weight shape, from ``plan.input_layout(x)``
     and ``plan.grad_layout(grad)``."""
     conv.plan.check_laid_out(plan, x_in=x_in, grad_in=grad_in)
+    if _is_empty(plan):
+        return _zeros(x_in, plan.weight_shape, False)
     return plan.module.weight_grad(x_in, grad_in, plan)
 
 
@@ -114,6 +142,8 @@ def conv2d_backward(x_in, grad_in, weight, plan: ConvPlan):
     """(``conv2d_input_grad``, ``conv2d_weight_grad``) together: the per-core routes read
     (and Winograd transforms) each band of the output gradient once for both."""
     conv.plan.check_laid_out(plan, x_in=x_in, grad_in=grad_in, weight=weight)
+    if _is_empty(plan):
+        return (_zeros(weight, plan.input_shape, plan.channels_last), _zeros(weight, plan.weight_shape, False))
     return plan.module.backward(x_in, grad_in, weight, plan)
 
 

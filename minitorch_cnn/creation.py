@@ -7,12 +7,17 @@ factories draw from the framework's one generator (``manual_seed``).
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 from . import backend
+from .memory import check_allocation
 from .tensor import Tensor
+
+# the random factories draw float64 (int64) values on the host, then cast: 8 bytes an element
+HOST_DRAW_ITEMSIZE = 8
 
 
 def _finish(array, dtype, dev, requires_grad) -> Tensor:
@@ -111,7 +116,9 @@ def _allocate(fill: str, size, dtype, device, requires_grad) -> Tensor:
     """``xp.zeros``/``ones``/``empty`` on the device, with PyTorch's size and dtype rules."""
     shape = _size(size, fill)
     dev = backend.as_device(device)
-    array = getattr(backend.array_module(dev), fill)(shape, dtype=_float_dtype(dtype))
+    dtype = _float_dtype(dtype)
+    check_allocation(shape, dtype.itemsize, f"{fill}()", dev)
+    array = getattr(backend.array_module(dev), fill)(shape, dtype=dtype)
     return _finish(array, None, dev, requires_grad)
 
 
@@ -141,6 +148,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     shape = _size((size,) if isinstance(size, (tuple, list)) else (size,), "full")
     dtype = _scalar_dtype(fill_value) if dtype is None else backend.as_dtype(dtype)
     dev = backend.as_device(device)
+    check_allocation(shape, dtype.itemsize, "full()", dev)
     xp = backend.array_module(dev)
     return _finish(xp.full(shape, fill_value, dtype=dtype), None, dev, requires_grad)
 
@@ -148,6 +156,14 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"arange(): {name} must be a real number, got {type(value).__name__} {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"arange(): {name} must be finite, got {value}")
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise ValueError("arange(): step must be nonzero")
     if (end - start) * step < 0:
@@ -157,6 +173,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = backend.int64 if integral else backend.get_default_dtype()
     dev = backend.as_device(device)
+    count = max(0, math.ceil((end - start) / step))
+    check_allocation((count,), HOST_DRAW_ITEMSIZE, "arange()", "cpu")
     # computed in float64/int64 on the host, then cast: the same values on every device
     return _finish(np.arange(start, end, step), backend.as_dtype(dtype), dev, requires_grad)
 
@@ -165,12 +183,13 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     if not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"linspace(): steps must be a non-negative int, got {steps!r}")
     dtype = _float_dtype(dtype)
+    check_allocation((steps,), HOST_DRAW_ITEMSIZE, "linspace()", "cpu")
     return _finish(np.linspace(start, end, int(steps)), dtype, backend.as_device(device), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     m = n if m is None else m
-    _size((n, m), "eye")
+    check_allocation(_size((n, m), "eye"), HOST_DRAW_ITEMSIZE, "eye()", "cpu")
     return _finish(np.eye(n, m), _float_dtype(dtype), backend.as_device(device), requires_grad)
 
 
@@ -180,6 +199,7 @@ def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     dtype = _float_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"rand(): dtype must be floating, got {dtype}")
+    check_allocation(shape, HOST_DRAW_ITEMSIZE, "rand()", "cpu")
     values = backend.default_rng.generator.random(shape)
     return _finish(values, dtype, backend.as_device(device), requires_grad)
 
@@ -190,6 +210,7 @@ def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     dtype = _float_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"randn(): dtype must be floating, got {dtype}")
+    check_allocation(shape, HOST_DRAW_ITEMSIZE, "randn()", "cpu")
     values = backend.default_rng.generator.standard_normal(shape)
     return _finish(values, dtype, backend.as_device(device), requires_grad)
 
@@ -206,6 +227,7 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad: b
         raise ValueError(f"randint(): low ({low}) must be smaller than high ({high})")
     shape = _size((size,), "randint")
     dtype = backend.int64 if dtype is None else backend.as_dtype(dtype)
+    check_allocation(shape, HOST_DRAW_ITEMSIZE, "randint()", "cpu")
     values = backend.default_rng.generator.integers(low, high, size=shape)
     return _finish(values, dtype, backend.as_device(device), requires_grad)
 
@@ -215,6 +237,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad: bool 
     (or ``generator``, a ``numpy.random.Generator``, as the samplers take)."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise RuntimeError(f"randperm(): n must be a non-negative int, got {n!r}")
+    check_allocation((n,), HOST_DRAW_ITEMSIZE, "randperm()", "cpu")
     source = backend.default_rng.generator if generator is None else generator
     values = source.permutation(int(n))
     dtype = backend.int64 if dtype is None else backend.as_dtype(dtype)

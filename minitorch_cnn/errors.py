@@ -13,3 +13,8 @@ class ShapeError(ValueError, RuntimeError):
 
 class ArgumentTypeError(TypeError, RuntimeError):
     """An argument of the wrong type or dtype, where PyTorch raises ``RuntimeError``."""
+
+
+class AllocationTooLarge(MemoryError, RuntimeError):
+    """A size refused before allocating: more bytes than the device has (PyTorch's
+    allocators raise ``RuntimeError``; Python code catches ``MemoryError``)."""

@@ -22,3 +22,32 @@ def human_bytes(count: int) -> str:
             return f"{int(value)} bytes" if unit == "bytes" else f"{value:.2f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def device_memory(device) -> int:
+    """The memory of ``device`` in bytes: a GPU's own (CuPy's ``mem_info``), else this
+    machine's physical memory."""
+    if getattr(device, "type", str(device)) == "cuda":
+        try:
+            from . import backend
+
+            cupy = backend.cupy_module()
+            return int(cupy.cuda.Device(getattr(device, "index", None) or 0).mem_info[1])
+        except Exception:  # the stand-in, or a runtime that cannot say: the host's bound
+            return physical_memory()
+    return physical_memory()
+
+
+def check_allocation(shape, itemsize: int, what: str, device="cpu") -> None:
+    """Refuse (``AllocationTooLarge``) an array of ``shape`` and ``itemsize`` bytes per
+    element larger than ``device``'s memory, naming ``what``, the shape and the bytes; the
+    product is taken in Python integers, which cannot overflow."""
+    from .errors import AllocationTooLarge
+
+    count = 1
+    for size in shape:
+        count *= int(size)
+    needed, available = count * int(itemsize), device_memory(device)
+    if needed > available:
+        raise AllocationTooLarge(f"{what}: size {list(shape)} needs {human_bytes(needed)}, more than the memory "
+                                 f"of {device} ({human_bytes(available)})")

@@ -192,6 +192,8 @@ class Tensor:
                 raise RuntimeError(f"grad: assigned grad has shape {list(value.shape)}, the tensor has {list(self.shape)}")
             if value.device != self.device:
                 raise RuntimeError(f"grad: assigned grad is on {value.device}, the tensor is on {self.device}")
+            if value.dtype != self.dtype:  # PyTorch: "assigned grad has data of a different type"
+                raise RuntimeError(f"grad: assigned grad has dtype {value.dtype}, the tensor has {self.dtype}")
         self._grad = value
 
     @property

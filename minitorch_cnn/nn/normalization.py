@@ -57,14 +57,18 @@ class _NormBase(Module):
             init.zeros_(self.bias)
 
     def _average_factor(self) -> float:
-        """The momentum this step uses, counting the batch (PyTorch's rule)."""
+        """The momentum this step uses, counting the batch (PyTorch's rule); the count itself
+        advances in ``_count_batch`` once the step has succeeded (a refused input changes
+        nothing)."""
         factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.momentum is None:
+            factor = 1.0 / (float(self.num_batches_tracked.item()) + 1)
+        return factor
+
+    def _count_batch(self) -> None:
         if self.training and self.track_running_stats:
             with no_grad():
                 self.num_batches_tracked.array[...] += 1
-            if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.item())
-        return factor
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -84,9 +88,11 @@ class _BatchNorm(_NormBase):
         factor = self._average_factor()
         use_batch_stats = self.training or self.running_mean is None
         # in training, the running stats are updated only when they are tracked
-        return N.batch_norm(input, self.running_mean if not self.training or self.track_running_stats else None,
-                            self.running_var if not self.training or self.track_running_stats else None,
-                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+        out = N.batch_norm(input, self.running_mean if not self.training or self.track_running_stats else None,
+                           self.running_var if not self.training or self.track_running_stats else None,
+                           self.weight, self.bias, use_batch_stats, factor, self.eps)
+        self._count_batch()
+        return out
 
 
 class BatchNorm1d(_BatchNorm):

@@ -29,7 +29,12 @@ def normalize_dims(dim, ndim: int, argument: str = "dim") -> tuple | None:
     """None (all dims), an int, or a sequence of ints -> a sorted tuple without repeats."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    if isinstance(dim, numbers.Integral):
+        dims = (dim,)
+    elif isinstance(dim, (tuple, list)):
+        dims = tuple(dim)
+    else:  # a float, a string: "'float' object is not iterable" would name nothing
+        raise TypeError(f"{argument}: expected an int, a tuple of ints or None, got {type(dim).__name__} {dim!r}")
     out = tuple(normalize_dim(d, ndim, argument) for d in dims)
     if len(set(out)) != len(out):
         raise RuntimeError(f"{argument}: dim {dim} appears multiple times in the list of dims")

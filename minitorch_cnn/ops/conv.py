@@ -126,6 +126,9 @@ def _check_tensors(fn, input, weight, bias, spatial):
                          f"got input of shape {list(input.shape)}")
     if weight.ndim != spatial + 2:
         raise ShapeError(f"{fn}: expected a {spatial + 2}-D weight, got weight of shape {list(weight.shape)}")
+    if 0 in weight.shape[2:]:
+        raise ShapeError(f"{fn}: the kernel size (weight dims 2 and on) must be positive, got weight of shape "
+                         f"{list(weight.shape)}")
     if input.dtype != weight.dtype or input.dtype.kind != "f":
         raise ArgumentTypeError(f"{fn}: input ({input.dtype}) and weight ({weight.dtype}) must have the same floating dtype")
     if input.device != weight.device:

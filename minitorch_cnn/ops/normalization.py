@@ -23,7 +23,9 @@ from ..tensor import Tensor
 from .pad import pad
 
 
-def _check_vector(fn, name, t, channels):
+def _check_vector(fn, name, t, channels, dtype):
+    """A per-channel vector (weight, bias, running statistics): a Tensor of shape (C,) and the
+    input's dtype (a float64 input with float32 statistics would silently compute in a mix)."""
     if t is None:
         return
     if not isinstance(t, Tensor):
@@ -31,6 +33,8 @@ def _check_vector(fn, name, t, channels):
     if t.shape != (channels,):
         raise ValueError(f"{fn}: {name} must have shape ({channels},) for an input with {channels} channels, "
                          f"got {list(t.shape)}")
+    if t.dtype != dtype:
+        raise RuntimeError(f"{fn}: expected {name} to have the input's dtype {dtype}, got {t.dtype}")
 
 
 def _channel_view(t, ndim):
@@ -94,7 +98,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _check_vector("batch_norm", name, t, channels)
+        _check_vector("batch_norm", name, t, channels, input.dtype)
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
     if training:
@@ -143,8 +147,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, channels = input.shape[:2]
     if num_groups < 1 or channels % num_groups:
         raise ValueError(f"group_norm: num_channels ({channels}) must be divisible by num_groups ({num_groups})")
-    _check_vector("group_norm", "weight", weight, channels)
-    _check_vector("group_norm", "bias", bias, channels)
+    _check_vector("group_norm", "weight", weight, channels, input.dtype)
+    _check_vector("group_norm", "bias", bias, channels, input.dtype)
     out = _normalize_last(input.reshape(n, num_groups, -1), (2,), eps).reshape(input.shape)
     if weight is not None:
         out = out * _channel_view(weight, input.ndim)
@@ -161,7 +165,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _check_vector("instance_norm", name, t, channels)
+        _check_vector("instance_norm", name, t, channels, input.dtype)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: running_mean and running_var are needed when use_input_stats=False")

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import backend
 from ..errors import ArgumentTypeError
+from ..memory import check_allocation
 from ..tensor import Tensor
 
 
@@ -31,22 +32,40 @@ LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
 MODES = ("nearest", "nearest-exact") + tuple(LINEAR_MODES)
 
 
+def _integral(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def _output_size(fn, input, size, scale_factor):
+    """(output sizes, scales or Nones) of the spatial dims, every argument checked first: a
+    size is positive ints (a float size, say 4.5, is refused, not truncated), a scale factor
+    positive finite numbers, one per spatial dim, and the output must fit in memory."""
     spatial = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{fn}: exactly one of size or scale_factor must be given")
     if size is not None:
-        sizes = (size,) * spatial if isinstance(size, numbers.Integral) else tuple(size)
-        if len(sizes) != spatial or any(int(s) < 1 for s in sizes):
-            raise ValueError(f"{fn}: size must be {spatial} positive ints for a {input.ndim}-D input, got {size!r}")
-        return tuple(int(s) for s in sizes), tuple(None for _ in sizes)
-    scales = (scale_factor,) * spatial if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
-    if len(scales) != spatial or any(s <= 0 for s in scales):
-        raise ValueError(f"{fn}: scale_factor must be {spatial} positive numbers, got {scale_factor!r}")
-    sizes = tuple(int(math.floor(input.shape[2 + a] * scales[a])) for a in range(spatial))
-    if min(sizes) < 1:
-        raise ValueError(f"{fn}: scale_factor {scale_factor} gives an empty output for input {list(input.shape)}")
-    return sizes, tuple(float(s) for s in scales)
+        sizes = (size,) * spatial if _integral(size) else tuple(size) if isinstance(size, (tuple, list)) else None
+        if sizes is None or len(sizes) != spatial or not all(_integral(s) and s >= 1 for s in sizes):
+            raise ValueError(f"{fn}: size must be a positive int or {spatial} positive ints for a {input.ndim}-D "
+                             f"input, got {size!r}")
+        sizes, scales = tuple(int(s) for s in sizes), tuple(None for _ in sizes)
+    else:
+        scales = ((scale_factor,) * spatial if _real(scale_factor) else
+                  tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else None)
+        if (scales is None or len(scales) != spatial
+                or not all(_real(s) and math.isfinite(s) and s > 0 for s in scales)):
+            raise ValueError(f"{fn}: scale_factor must be a positive finite number or {spatial} of them for a "
+                             f"{input.ndim}-D input, got {scale_factor!r}")
+        sizes = tuple(int(math.floor(input.shape[2 + a] * scales[a])) for a in range(spatial))
+        if min(sizes) < 1:
+            raise ValueError(f"{fn}: scale_factor {scale_factor} gives an empty output for input {list(input.shape)}")
+        scales = tuple(float(s) for s in scales)
+    check_allocation(tuple(input.shape[:2]) + sizes, input.dtype.itemsize, f"{fn}'s output", input.device)
+    return sizes, scales
 
 
 def _nearest_index(in_size, out_size, scale, exact=False):

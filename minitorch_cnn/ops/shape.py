@@ -191,6 +191,9 @@ def expand(input, *sizes):
         current = input.shape[i - lead]
         if s == -1:
             s = current
+        elif s < 0:  # PyTorch: "The expanded size of the tensor (-2) isn't allowed"
+            raise RuntimeError(f"expand: the expanded size {s} at dimension {i} is not allowed (a size must be "
+                               f"non-negative, or -1 to keep the tensor's). Target sizes: {list(sizes)}")
         if current != s and current != 1:
             raise RuntimeError(f"expand: the expanded size of the tensor ({s}) must match the existing size "
                                f"({current}) at non-singleton dimension {i}. Target sizes: {list(sizes)}. "

@@ -189,7 +189,7 @@ def test_mixing_rejects_bad_batches():
         T.Mixup(1.0, 3)(images, mt.tensor([0, 1, 2, 3, 0, 1]))
     with pytest.raises(ValueError, match="images must be a \\(N, C, H, W\\) Tensor"):
         T.CutMix(1.0, 4)(images[0], labels)
-    with pytest.raises(ValueError, match="alpha must be positive"):
+    with pytest.raises(ValueError, match="alpha must be a positive finite number"):
         T.Mixup(0.0, 4)
     choice = T.RandomChoice([T.Mixup(1.0, 4), T.CutMix(1.0, 4)])
     assert choice(images, labels)[1].shape == (6, 4)

@@ -104,7 +104,7 @@ def test_interpolate_rank_and_mode_errors_are_pytorchs():
         F.interpolate(mt.ones(1, 1, 2, 2, 2, 2), scale_factor=2)
     with pytest.raises(NotImplementedError, match="mode 'bicubic2'"):
         F.interpolate(mt.ones(1, 1, 2, 2, 2), scale_factor=2, mode="bicubic2")
-    with pytest.raises(ValueError, match="size must be 3 positive ints"):
+    with pytest.raises(ValueError, match="or 3 positive ints for a 5-D input"):
         F.interpolate(mt.ones(1, 1, 2, 2, 2), size=(4, 4))
 
 

@@ -14,7 +14,8 @@ from .layout import rng, to_chw
 
 
 def _pair(name, size) -> tuple[int, int]:
-    pair = (size, size) if isinstance(size, numbers.Integral) else tuple(size)
+    pair = (size, size) if isinstance(size, numbers.Integral) else tuple(size) if isinstance(size, (tuple, list)) \
+        else ()  # a float or a string: refused below by name
     if len(pair) != 2 or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in pair):
         raise ValueError(f"{name}: size must be a positive int or (height, width), got {size!r}")
     return int(pair[0]), int(pair[1])

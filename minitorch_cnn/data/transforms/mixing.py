@@ -21,8 +21,9 @@ from .layout import rng
 
 
 def _check(name, alpha, num_classes):
-    if not isinstance(alpha, numbers.Real) or alpha <= 0:
-        raise ValueError(f"{name}: alpha must be positive, got {alpha!r}")
+    # NaN passes "alpha <= 0" and Beta(NaN, NaN) draws NaN: every mixed batch would be NaN
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"{name}: alpha must be a positive finite number, got {alpha!r}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
         raise ValueError(f"{name}: num_classes must be a positive int, got {num_classes!r}")
 

@@ -77,7 +77,7 @@ def normalize(tensor, mean, std, inplace: bool = False):
 
 
 def _pair(name, size):
-    values = [size] if isinstance(size, numbers.Integral) else list(size)
+    values = [size] if isinstance(size, numbers.Integral) else list(size) if isinstance(size, (tuple, list)) else []
     if len(values) not in (1, 2) or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1
                                         for v in values):
         raise ValueError(f"{name}: size must be a positive int or a sequence of 1 or 2 of them, got {size!r}")
