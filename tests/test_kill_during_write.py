@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -110,34 +111,74 @@ def _train(*arguments):
                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, MINITORCH_CNN_KEEP_BLAS="1"))
 
 
+def _finished_epochs(checkpoint) -> int:
+    return mt.load(checkpoint)["epoch"] if checkpoint.exists() else 0
+
+
+def _kill_after_epochs(process, checkpoint, epochs: int, delay: float) -> bool:
+    """SIGKILL ``process`` ``delay`` seconds after its checkpoint records ``epochs`` finished
+    epochs (so the kill lands in the next epoch's training or its checkpoint write); False
+    when the process ended first."""
+    seen = None
+    while process.poll() is None:
+        stamp = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
+        if stamp != seen:  # a new checkpoint (renamed into place whole): how far is it?
+            seen = stamp
+            if _finished_epochs(checkpoint) >= epochs:
+                try:
+                    process.wait(timeout=delay)
+                    return False
+                except subprocess.TimeoutExpired:
+                    process.send_signal(signal.SIGKILL)
+                    process.wait()
+                    return True
+        time.sleep(0.01)
+    return False
+
+
 @pytest.mark.slow
 @pytest.mark.cpu_only("kills CPU training processes")
 def test_training_killed_at_random_moments_resumes_to_the_uninterrupted_weights(tmp_path):
-    options = ["--epochs", "8", "--batch-size", "128", "--augment", "--quiet"]
+    """Kill moments follow the run's own progress, not a guessed clock (a resumed run has
+    fewer epochs left and would finish inside any fixed window): the first start is killed
+    during start-up, before any checkpoint; every later one a random fraction of an epoch
+    after its next checkpoint, or the one after."""
+    epochs = 8
+    options = ["--epochs", str(epochs), "--batch-size", "128", "--augment", "--quiet"]
+    started = time.perf_counter()
     straight = _train(*options, "--out", str(tmp_path / "straight"))
     assert straight.wait(timeout=600) == 0, straight.stderr.read()
+    epoch_seconds = (time.perf_counter() - started) / epochs  # an upper bound: start-up included
     rng = np.random.default_rng(20)
     folder, kills = tmp_path / "killed", 0
-    for _ in range(40):
-        if (folder / "last.npz").exists() and mt.load(folder / "last.npz")["epoch"] == 8:
-            break  # killed after its last checkpoint, on its way out
+    checkpoint = folder / "last.npz"
+    for start in range(40):
+        finished = _finished_epochs(checkpoint)
+        if finished == epochs:
+            break  # killed after its last checkpoint, on its way out: the run is complete
         # killed before its first checkpoint, a run has nothing to resume: it starts again over its leftovers
-        resume = ["--resume", str(folder / "last.npz")] if (folder / "last.npz").exists() else ["--overwrite"]
+        resume = ["--resume", str(checkpoint)] if checkpoint.exists() else ["--overwrite"]
         process = _train(*options, "--out", str(folder), *resume)
-        try:
-            code = process.wait(timeout=rng.uniform(2.5, 6.0))  # start-up is about 2.5 s, an epoch 0.5 s
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+        if start == 0:
+            try:
+                process.wait(timeout=rng.uniform(0.3, 1.0))  # in start-up: no checkpoint yet
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                kills += 1
+                assert not checkpoint.exists()
+                continue
+        target = finished + int(rng.integers(1, 3))
+        if target < epochs and _kill_after_epochs(process, checkpoint, target, rng.uniform(0.05, 1.0) * epoch_seconds):
             kills += 1
             continue
-        assert code == 0, process.stderr.read()
+        assert process.wait(timeout=600) == 0, process.stderr.read()
         break
     else:
         pytest.fail(f"40 starts did not finish the run ({kills} kills)")
-    assert kills >= 3  # the run was really interrupted, more than once
+    assert kills >= 3, kills  # the run was really interrupted, more than once
     assert glob.glob(str(folder / ".tmp-*.npz")) == []
-    a, b = mt.load(tmp_path / "straight" / "last.npz"), mt.load(folder / "last.npz")
-    assert a["epoch"] == b["epoch"] == 8
+    a, b = mt.load(tmp_path / "straight" / "last.npz"), mt.load(checkpoint)
+    assert a["epoch"] == b["epoch"] == epochs
     for key in a["model"]:
         np.testing.assert_array_equal(a["model"][key].numpy(), b["model"][key].numpy(), err_msg=key)
