@@ -182,6 +182,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"linspace(): steps must be a non-negative int, got {steps!r}")
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"linspace(): {name} must be a finite number, got {value!r}")
     dtype = _float_dtype(dtype)
     check_allocation((steps,), HOST_DRAW_ITEMSIZE, "linspace()", "cpu")
     return _finish(np.linspace(start, end, int(steps)), dtype, backend.as_device(device), requires_grad)
@@ -223,6 +226,9 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad: b
         low, high, size = 0, low, high
     if high is None:
         raise TypeError("randint(): high is required")
+    for name, bound in (("low", low), ("high", high)):  # a float bound would be truncated
+        if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, numbers.Integral):
+            raise TypeError(f"randint(): {name} must be an int, got {type(bound).__name__} {bound!r}")
     if high <= low:
         raise ValueError(f"randint(): low ({low}) must be smaller than high ({high})")
     shape = _size((size,), "randint")

@@ -90,12 +90,16 @@ def current_umask() -> int:
 def save(obj, f) -> None:
     """Write ``obj`` (a state_dict, or nested dicts/lists of tensors and plain values) to
     the path ``f`` atomically."""
+    if not isinstance(f, (str, bytes, os.PathLike)):
+        raise TypeError(f"save: f must be a path (str or os.PathLike), got {type(f).__name__}")
     path = os.fspath(f)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # else the error would name the temporary file, not the folder
+        raise FileNotFoundError(f"save: the folder {folder} of {path} does not exist")
     arrays: dict = {}
     tree = _encode(obj, "", arrays)
     meta = json.dumps({"format": "minitorch_cnn", "version": FORMAT_VERSION, "tree": tree})
     arrays[_META_KEY] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
-    folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
     try:
         os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; a saved file is not

@@ -108,6 +108,9 @@ class ConcatDataset(Dataset):
 
 
 def _split_lengths(lengths, total: int) -> list[int]:
+    if not isinstance(lengths, (list, tuple)):
+        raise TypeError(f"random_split: lengths must be a list of lengths or of fractions, got "
+                        f"{type(lengths).__name__} {lengths!r}")
     lengths = list(lengths)
     if not lengths or any(isinstance(n, bool) or not isinstance(n, numbers.Real) or n < 0 for n in lengths):
         raise ValueError(f"random_split: lengths must be non-negative numbers, got {lengths}")

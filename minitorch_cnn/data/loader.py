@@ -54,6 +54,11 @@ def default_collate(batch, device=None):
             return type(first)(*fields)
         return fields  # a list for tuple samples too, as PyTorch's
     if isinstance(first, dict):
+        for i, sample in enumerate(batch):
+            if not isinstance(sample, dict) or sample.keys() != first.keys():
+                got = sorted(map(str, sample)) if isinstance(sample, dict) else type(sample).__name__
+                raise ValueError(f"default_collate: sample {i} has keys {got}, sample 0 {sorted(map(str, first))}: "
+                                 f"dict samples must share their keys")
         return {key: default_collate([s[key] for s in batch], device) for key in first}
     stacked = _stack(batch, first)
     dev = backend.as_device(device, "device")

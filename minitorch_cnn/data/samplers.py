@@ -79,6 +79,9 @@ class SubsetRandomSampler(Sampler):
     """The given indices in a random order, a new one per epoch."""
 
     def __init__(self, indices, generator=None):
+        if not hasattr(indices, "__len__") or not hasattr(indices, "__getitem__"):
+            raise TypeError(f"SubsetRandomSampler: indices must be a sequence of indices, got "
+                            f"{type(indices).__name__} {indices!r}")
         self.indices, self.generator = list(indices), generator
 
     def __iter__(self):

@@ -10,6 +10,8 @@ and FCN are for.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .dataset import Dataset, _check_index
@@ -45,6 +47,9 @@ class Shapes(Dataset):
     classes = CLASSES
 
     def __init__(self, count: int = 256, size: int = 32, seed: int = 0, transform=None):
+        for name, value in (("count", count), ("size", size), ("seed", seed)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"Shapes: {name} must be an int, got {type(value).__name__} {value!r}")
         if count < 1 or size < 16:
             raise ValueError(f"Shapes: count must be positive and size at least 16, got count={count}, size={size}")
         self.data, self.masks = draw_shapes(count, size, seed)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from .. import nn
+from ..arguments import real
 from ..nn import functional as F
 from ..nn import init
 from ..ops import cat
@@ -71,6 +72,7 @@ class DenseNet(nn.Module):
     def __init__(self, growth_rate: int = 32, block_config=(6, 12, 24, 16), num_init_features: int = 64,
                  bn_size: int = 4, drop_rate: float = 0.0, num_classes: int = 1000):
         super().__init__()
+        real(drop_rate, "DenseNet: drop_rate", low=0.0, high=1.0)
         self.features = nn.Sequential(OrderedDict([
             ("conv0", nn.Conv2d(3, num_init_features, kernel_size=7, stride=2, padding=3, bias=False)),  # → 112
             ("norm0", nn.BatchNorm2d(num_init_features)),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from .. import nn
+from ..arguments import real
 from ..nn import init
 from .initialization import he_fan_out_, initialize_
 from .mobile_blocks import ConvNormActivation, SqueezeExcitation, make_divisible
@@ -53,6 +54,11 @@ class EfficientNet(nn.Module):
     def __init__(self, width_mult: float, depth_mult: float, dropout: float, num_classes: int = 1000,
                  stochastic_depth_prob: float = 0.2, bn: dict | None = None):
         super().__init__()
+        for name, value in (("width_mult", width_mult), ("depth_mult", depth_mult)):
+            real(value, f"EfficientNet: {name}", low=0.0, low_open=True)
+        real(dropout, "EfficientNet: dropout", low=0.0, high=1.0)
+        # named here: each block gets a share of it, and a block's error would name that share
+        real(stochastic_depth_prob, "EfficientNet: stochastic_depth_prob", low=0.0, high=1.0)
         bn = bn or {}
         width = lambda c: make_divisible(c * width_mult)  # noqa: E731
         stages = [(t, k, s, width(i), width(o), int(math.ceil(n * depth_mult))) for t, k, s, i, o, n in B0_STAGES]

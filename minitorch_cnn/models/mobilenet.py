@@ -17,6 +17,7 @@ stride is 1 and the widths match. ReLU6 throughout. v2 has torchvision's layout.
 from __future__ import annotations
 
 from .. import nn
+from ..arguments import real
 from .initialization import he_fan_out_, initialize_, small_normal_
 from .mobile_blocks import ConvNormActivation, make_divisible
 from .registry import register_model
@@ -84,8 +85,7 @@ MOBILENET_V2 = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 
 class MobileNetV2(nn.Module):
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, dropout: float = 0.2):
         super().__init__()
-        if width_mult <= 0:
-            raise ValueError(f"MobileNetV2: width_mult must be positive, got {width_mult}")
+        real(width_mult, "MobileNetV2: width_mult", low=0.0, low_open=True)
         channels = make_divisible(32 * width_mult)
         last_channel = make_divisible(1280 * max(1.0, width_mult))
         layers = [ConvNormActivation(3, channels, 3, stride=2, activation=nn.ReLU6)]

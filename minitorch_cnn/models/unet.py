@@ -13,6 +13,7 @@ around each output tile is read, not invented); ``padding=True`` keeps the input
 from __future__ import annotations
 
 from .. import nn
+from ..arguments import integer
 from ..ops import cat
 from .registry import register_model
 
@@ -59,6 +60,9 @@ class UNet(nn.Module):
     def __init__(self, in_channels: int = 1, num_classes: int = 2, padding: bool = False, base_width: int = 64,
                  batch_norm: bool = False):
         super().__init__()
+        integer(base_width, "UNet: base_width", low=1)
+        integer(in_channels, "UNet: in_channels", low=1)
+        integer(num_classes, "UNet: num_classes", low=1)
         w, options = base_width, (padding, batch_norm)
         self.inc = DoubleConv(in_channels, w, *options)
         self.down1, self.down2 = Down(w, 2 * w, *options), Down(2 * w, 4 * w, *options)

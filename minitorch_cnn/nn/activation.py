@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .. import creation
+from ..arguments import integer, real
 from ..ops import activation as A
 from ..ops.softmax import log_softmax, softmax
 from ..ops.unary import sigmoid, tanh
@@ -45,6 +46,10 @@ class Hardtanh(_Elementwise):
     _options = ("min_val", "max_val")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        real(min_val, "Hardtanh: min_val", finite=False)
+        real(max_val, "Hardtanh: max_val", finite=False)
+        if not max_val > min_val:  # PyTorch asserts it here, at construction
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
         super().__init__(min_val=min_val, max_val=max_val, inplace=inplace)
 
     def forward(self, input):
@@ -55,6 +60,7 @@ class LeakyReLU(_Elementwise):
     _options = ("negative_slope",)
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        real(negative_slope, "LeakyReLU: negative_slope")
         super().__init__(negative_slope=negative_slope, inplace=inplace)
 
     def forward(self, input):
@@ -66,8 +72,8 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
-        if num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be >= 1, got {num_parameters}")
+        integer(num_parameters, "PReLU: num_parameters", low=1)
+        real(init, "PReLU: init")
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(creation.full((num_parameters,), float(init), device=device, dtype=dtype))
 
@@ -87,6 +93,7 @@ class ELU(_Elementwise):
     _options = ("alpha",)
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        real(alpha, "ELU: alpha")
         super().__init__(alpha=alpha, inplace=inplace)
 
     def forward(self, input):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from ..ops import dropout as D
 from .module import Module
 
@@ -10,8 +12,8 @@ from .module import Module
 class _DropoutBase(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:  # NaN fails the range too
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
         self.p, self.inplace = p, inplace
 
     def extra_repr(self) -> str:

@@ -23,7 +23,15 @@ import numbers
 import numpy as np
 
 from .. import backend
+from ..arguments import real
 from ..tensor import Tensor
+
+
+def _check_tensor(fn: str, tensor) -> None:
+    """Every initialiser's first check: it fills a Tensor (a list or an array has no place
+    to write to)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{fn}: tensor must be a Tensor, got {type(tensor).__name__}")
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                 "conv_transpose3d", "sigmoid")
@@ -40,7 +48,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, numbers.Real) and not isinstance(param, bool):
+        elif isinstance(param, numbers.Real) and not isinstance(param, bool) and math.isfinite(param):
             slope = float(param)
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
@@ -86,6 +94,9 @@ def _draw_dtype(tensor: Tensor):
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    _check_tensor("uniform_", tensor)
+    real(a, "uniform_: a")
+    real(b, "uniform_: b")
     if a > b:
         raise ValueError(f"uniform_: expects a <= b, got a={a}, b={b}")
     values = _generator().random(tensor.shape, dtype=_draw_dtype(tensor))
@@ -95,8 +106,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    if std < 0:
-        raise ValueError(f"normal_: std must be >= 0, got {std}")
+    _check_tensor("normal_", tensor)
+    real(mean, "normal_: mean")
+    real(std, "normal_: std", low=0.0)
     values = _generator().standard_normal(tensor.shape, dtype=_draw_dtype(tensor))
     values *= std
     values += mean
@@ -108,6 +120,11 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     Drawn by rejection: values outside [a, b] are drawn again, which gives exactly the
     truncated distribution (PyTorch uses the inverse CDF; same distribution, other numbers)."""
+    _check_tensor("trunc_normal_", tensor)
+    real(mean, "trunc_normal_: mean")
+    real(std, "trunc_normal_: std", low=0.0)
+    real(a, "trunc_normal_: a", finite=False)
+    real(b, "trunc_normal_: b", finite=False)
     if not a < b:
         raise ValueError(f"trunc_normal_: expects a < b, got a={a}, b={b}")
     gen = _generator()
@@ -124,6 +141,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    _check_tensor("constant_", tensor)
+    if isinstance(val, bool) or not isinstance(val, numbers.Real):  # inf and NaN are values a tensor can hold
+        raise TypeError(f"constant_: val must be a real number, got {type(val).__name__} {val!r}")
     return _fill(tensor, np.full(tensor.shape, val))
 
 
@@ -136,12 +156,15 @@ def ones_(tensor: Tensor) -> Tensor:
 
 
 def eye_(tensor: Tensor) -> Tensor:
+    _check_tensor("eye_", tensor)
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {list(tensor.shape)}")
     return _fill(tensor, np.eye(*tensor.shape))
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    _check_tensor("xavier_uniform_", tensor)
+    real(gain, "xavier_uniform_: gain")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # U(-b, b) has variance b²/3
@@ -149,11 +172,15 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    _check_tensor("xavier_normal_", tensor)
+    real(gain, "xavier_normal_: gain")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    _check_tensor("kaiming_uniform_", tensor)
+    real(a, "kaiming_uniform_: a (the negative slope)")
     if 0 in tensor.shape:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
@@ -162,6 +189,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    _check_tensor("kaiming_normal_", tensor)
+    real(a, "kaiming_normal_: a (the negative slope)")
     if 0 in tensor.shape:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
@@ -171,6 +200,8 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, with the
     signs fixed by R's diagonal so the result is uniformly distributed (as PyTorch)."""
+    _check_tensor("orthogonal_", tensor)
+    real(gain, "orthogonal_: gain")
     if tensor.ndim < 2:
         raise ValueError(f"Only tensors with 2 or more dimensions are supported (got shape {list(tensor.shape)})")
     if tensor.numel() == 0:

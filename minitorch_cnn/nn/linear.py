@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import creation
+from ..arguments import integer
 from ..ops.linalg import linear
 from ..tensor import Tensor
 from . import init
@@ -28,8 +29,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        if in_features < 0 or out_features < 0:
-            raise ValueError(f"Linear: in_features and out_features must be >= 0, got {in_features}, {out_features}")
+        integer(in_features, "Linear: in_features", low=0)
+        integer(out_features, "Linear: out_features", low=0)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, device=device, dtype=dtype))
         if bias:

@@ -10,6 +10,7 @@ registered, wires the full backward hooks into the graph.
 
 from __future__ import annotations
 
+import collections.abc
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -224,6 +225,8 @@ class Module:
 
     def apply(self, fn) -> Module:
         """Call ``fn`` on every submodule (children first) and on self, as PyTorch."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be a function of a module, got {type(fn).__name__}")
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -321,6 +324,8 @@ class Module:
         """Copy values into parameters and buffers by name. Shape mismatches always raise;
         missing and unexpected keys raise when ``strict``. All problems are reported
         together, by name, and nothing is copied unless everything checks out."""
+        if not isinstance(state_dict, collections.abc.Mapping):  # a list would read as keys "0", "1", ...
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
         entries = {key: (module, store, name) for key, module, store, name in self._state_entries()}
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
@@ -331,8 +336,10 @@ class Module:
             target = getattr(module, store)[name]
             value = state_dict[key]
             array = value.array if isinstance(value, Tensor) else value
-            if not hasattr(array, "shape"):
-                array = np.asarray(array)
+            if not hasattr(array, "shape") or not hasattr(array, "dtype"):
+                errors.append(f"While copying the parameter named \"{key}\", expected a Tensor or an array from "
+                              f"the checkpoint but received {type(value).__name__}.")
+                continue
             if tuple(array.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from "
                               f"checkpoint, the shape in current model is {tuple(target.shape)}.")

@@ -13,6 +13,7 @@ import numbers
 import warnings
 
 from .. import backend, creation
+from ..arguments import integer, real
 from ..autograd.grad_mode import no_grad
 from ..ops import normalization as N
 from ..tensor import Tensor
@@ -25,8 +26,11 @@ from .parameter import Parameter
 class _NormBase(Module):
     def __init__(self, num_features, eps, momentum, affine, track_running_stats, device=None, dtype=None):
         super().__init__()
-        if num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be >= 1, got {num_features}")
+        name = type(self).__name__
+        integer(num_features, f"{name}: num_features", low=1)
+        real(eps, f"{name}: eps", low=0.0)  # a NaN or negative eps makes every output NaN
+        if momentum is not None:  # None: a cumulative average
+            real(momentum, f"{name}: momentum (None, or the running average's weight)", low=0.0, high=1.0)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -187,6 +191,7 @@ class LayerNorm(Module):
                  device=None, dtype=None):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        real(eps, "LayerNorm: eps", low=0.0)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(creation.ones(*shape, device=device, dtype=dtype))
@@ -215,7 +220,10 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
                  dtype=None):
         super().__init__()
-        if num_groups < 1 or num_channels % num_groups:
+        integer(num_groups, "GroupNorm: num_groups", low=1)
+        integer(num_channels, "GroupNorm: num_channels", low=1)
+        real(eps, "GroupNorm: eps", low=0.0)
+        if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         if affine:

@@ -14,6 +14,7 @@ import math
 from .. import backend, kernels
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ..arguments import real
 from .common import constant
 from .unary import exp, sigmoid, tanh, where
 
@@ -146,6 +147,7 @@ def relu6(input, inplace: bool = False):
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    real(negative_slope, "leaky_relu: negative_slope")
     _check_float(input, "leaky_relu")
     return where(input > 0, input, input * negative_slope)
 
@@ -165,6 +167,7 @@ def prelu(input, weight):
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
+    real(alpha, "elu: alpha")
     _check_float(input, "elu")
     negative = input.clamp(max=0.0)  # e^x only of x <= 0
     return where(input > 0, input, (exp(negative) - 1) * alpha)

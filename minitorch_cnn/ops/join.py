@@ -76,12 +76,17 @@ def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
     d = normalize_dim(dim, tensor.ndim)
     length = tensor.shape[d]
-    if isinstance(split_size_or_sections, numbers.Integral):
+    if isinstance(split_size_or_sections, numbers.Integral) and not isinstance(split_size_or_sections, bool):
         size = int(split_size_or_sections)
         if size <= 0:
             raise ValueError(f"split: split_size must be a positive integer, got {size}")
         sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
     else:
+        # sizes are ints: a float would be truncated (1.5 + 1.5 "summing" to 2)
+        if not isinstance(split_size_or_sections, (tuple, list)) or any(
+                isinstance(s, bool) or not isinstance(s, numbers.Integral) for s in split_size_or_sections):
+            raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                            f"{split_size_or_sections!r}")
         sizes = [int(s) for s in split_size_or_sections]
         if any(s < 0 for s in sizes) or sum(sizes) != length:
             raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to {length} "

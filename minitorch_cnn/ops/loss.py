@@ -46,6 +46,10 @@ def _class_targets(fn, input, target, weight, ignore_index):
         raise ArgumentTypeError(f"{fn}: target must be a Tensor, got {type(target).__name__}")
     if target.dtype.kind not in "iu":  # PyTorch: "expected target dtype to be Long or Byte"
         raise ArgumentTypeError(f"{fn}: expected target dtype to be an integer type (class indices), got {target.dtype}")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        # a float would ignore nothing (no class index equals 2.5), silently
+        raise ArgumentTypeError(f"{fn}: ignore_index must be an int, got {type(ignore_index).__name__} "
+                                f"{ignore_index!r}")
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
@@ -173,8 +177,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """0.5·d²/beta where |d| < beta, |d| - 0.5·beta elsewhere (beta = 0: L1)."""
     _check_pair("smooth_l1_loss", input, target)
     _check_reduction("smooth_l1_loss", reduction)
-    if beta < 0:
-        raise ShapeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:  # NaN fails this too
+        raise ShapeError(f"smooth_l1_loss: beta must be a number >= 0, got {beta!r}")
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
@@ -183,8 +187,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """beta · smooth_l1 with beta = delta (PyTorch's relation)."""
-    if delta <= 0:
-        raise ShapeError(f"huber_loss: delta must be > 0, got {delta}")
+    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not delta > 0:  # NaN fails this too
+        raise ShapeError(f"huber_loss: delta must be a number > 0, got {delta!r}")
     return smooth_l1_loss(input, target, reduction, beta=delta) * delta
 
 

@@ -98,6 +98,9 @@ def _check_mode_amounts(mode, input, d, before, after, pad):
 def pad(input, pad, mode="constant", value=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"pad: input must be a Tensor, got {type(input).__name__}")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: pad must be a tuple of ints (left, right, top, bottom, ...), got "
+                        f"{type(pad).__name__} {pad!r}")
     pad = tuple(pad)
     if any(isinstance(p, bool) or not isinstance(p, numbers.Integral) for p in pad):
         raise TypeError(f"pad: pad must be a sequence of ints, got {pad}")

@@ -225,12 +225,16 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 # ------------------------------------------------------------------ adaptive pooling
 def _adaptive_size(fn, input, output_size):
     _check_input(fn, input)
-    if isinstance(output_size, numbers.Integral):
-        output_size = (output_size, output_size)
-    size = tuple(input.shape[-2 + a] if s is None else int(s) for a, s in enumerate(tuple(output_size)[-2:]))
-    if len(tuple(output_size)) not in (1, 2) or min(size) < 1:
-        raise ShapeError(f"{fn}: output_size must be one or two positive ints (or None), got {output_size!r}")
-    return size
+    sizes = (output_size,) * 2 if isinstance(output_size, numbers.Integral) else output_size
+    if not isinstance(sizes, (tuple, list)) or len(sizes) != 2:
+        raise ShapeError(f"{fn}: output_size must be an int or 2 ints (or None), got {output_size!r}")
+    size = tuple(input.shape[-2 + a] if s is None else s for a, s in enumerate(sizes))
+    # a float is refused, not truncated: (2.5, 2.5) is no output size
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) for s in size):
+        raise ArgumentTypeError(f"{fn}: output_size must be positive ints (or None), got {output_size!r}")
+    if min(size) < 1:
+        raise ShapeError(f"{fn}: output_size must be positive ints (or None), got {output_size!r}")
+    return tuple(int(s) for s in size)
 
 
 def _adaptive_windows(in_size, out_size):

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import backend
 from ..errors import ArgumentTypeError
+from ..arguments import integer
 from ..memory import check_allocation
 from ..tensor import Tensor
 
@@ -140,8 +141,8 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 def pixel_shuffle(input, upscale_factor: int):
     """(N, C·r², H, W) -> (N, C, H·r, W·r): sub-pixel convolution's rearrangement."""
-    r = int(upscale_factor)
-    if input.ndim < 3 or r < 1 or input.shape[-3] % (r * r):
+    r = integer(upscale_factor, "pixel_shuffle: upscale_factor", low=1)
+    if input.ndim < 3 or input.shape[-3] % (r * r):
         raise ValueError(f"pixel_shuffle: channels (dim -3) of shape {list(input.shape)} must be divisible by "
                          f"upscale_factor² = {r * r}")
     *lead, c, h, w = input.shape
@@ -153,8 +154,8 @@ def pixel_shuffle(input, upscale_factor: int):
 
 def pixel_unshuffle(input, downscale_factor: int):
     """The inverse of pixel_shuffle: (N, C, H·r, W·r) -> (N, C·r², H, W)."""
-    r = int(downscale_factor)
-    if input.ndim < 3 or r < 1 or input.shape[-2] % r or input.shape[-1] % r:
+    r = integer(downscale_factor, "pixel_unshuffle: downscale_factor", low=1)
+    if input.ndim < 3 or input.shape[-2] % r or input.shape[-1] % r:
         raise ValueError(f"pixel_unshuffle: spatial dims of shape {list(input.shape)} must be divisible by "
                          f"downscale_factor = {r}")
     *lead, c, h, w = input.shape
@@ -166,7 +167,8 @@ def pixel_unshuffle(input, downscale_factor: int):
 
 def channel_shuffle(input, groups: int):
     """ShuffleNet's shuffle: view channels as (groups, C/groups), transpose, flatten."""
-    if input.ndim < 2 or groups < 1 or input.shape[1] % groups:
+    integer(groups, "channel_shuffle: groups", low=1)
+    if input.ndim < 2 or input.shape[1] % groups:
         raise ValueError(f"channel_shuffle: number of channels ({input.shape[1] if input.ndim > 1 else None}) "
                          f"must be divisible by groups ({groups})")
     n, c = input.shape[:2]

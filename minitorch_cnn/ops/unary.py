@@ -173,6 +173,9 @@ def clamp(input, min=None, max=None):
         if isinstance(bound, Tensor):
             raise ArgumentTypeError(f"clamp: {name} must be a number here; for a tensor bound use "
                             f"{'maximum' if name == 'min' else 'minimum'}(input, {name})")
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)):
+            raise ArgumentTypeError(f"clamp: {name} must be a real number or None, got {type(bound).__name__} "
+                                    f"{bound!r}")
     return Clamp.apply(as_operand(input, "input"), min, max)
 
 

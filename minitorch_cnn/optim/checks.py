@@ -12,85 +12,8 @@ The schedules use ``real`` and ``integer`` directly.
 from __future__ import annotations
 
 import math
-import numbers
 
-import numpy as np
-
-
-def _show(value) -> str:
-    """A value as a message shows it: numbers as PyTorch prints them (``nan``, ``-1``), anything
-    else by repr."""
-    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
-        return str(value.item() if isinstance(value, np.generic) else value)
-    return repr(value)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _range_text(low, high, low_open, high_open) -> str:
-    if high == math.inf:
-        return f"{'>' if low_open else '>='} {low:g}"
-    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-
-
-def real(value, argument: str, *, low=-math.inf, high=math.inf, low_open=False, high_open=False, finite=True,
-         prefix: str = "", where: str = ""):
-    """``value`` if it is a real number (not a bool) in the range, finite unless ``finite`` is
-    False; else a TypeError (not a number) or ValueError naming ``argument``. With ``prefix``
-    the message is PyTorch's ("Invalid learning rate: nan (lr must be a finite number >= 0)"),
-    without, "gamma must be a finite number > 0, got nan"."""
-    expected = "a finite number" if finite else "a number"
-    if low != -math.inf or high != math.inf:
-        expected += " " + _range_text(low, high, low_open, high_open)
-    if not _is_real(value):
-        got = f"not {type(value).__name__}" if prefix else f"got {type(value).__name__} {_show(value)}"
-        error = TypeError
-    elif (math.isnan(value) or (finite and math.isinf(value)) or value < low or (low_open and value == low)
-          or value > high or (high_open and value == high)):
-        got, error = "" if prefix else f"got {_show(value)}", ValueError
-    else:
-        return value
-    rule = f"{argument}{where} must be {expected}"
-    if prefix:
-        raise error(f"{prefix}: {_show(value)} ({rule}{', ' + got if got else ''})")
-    raise error(f"{rule}, {got}")
-
-
-def integer(value, argument: str, *, low=None, where: str = "") -> int:
-    """``value`` if it is an int (not a bool) of at least ``low``; else a TypeError (not an
-    int) or ValueError (too small) naming ``argument``."""
-    expected = "an int" if low is None else ("a positive int" if low == 1 else f"an int >= {low}")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{argument}{where} must be {expected}, got {type(value).__name__} {_show(value)}")
-    if low is not None and value < low:
-        raise ValueError(f"{argument}{where} must be {expected}, got {_show(value)}")
-    return int(value)
-
-
-def boolean(value, argument: str, where: str = ""):
-    """``value`` if it is ``True`` or ``False`` (a string "False" is not taken for true)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{argument}{where} must be a bool, got {type(value).__name__} {_show(value)}")
-    return value
-
-
-def one_of(value, argument: str, choices) -> None:
-    """``value`` if it is one of ``choices`` (strings: a mode, a strategy)."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{argument} must be one of {', '.join(map(repr, choices))}, got {_show(value)}")
-    return value
-
-
-def int_list(values, argument: str) -> list:
-    """``values`` (a list, tuple or other iterable that is not a string) as a list of ints >= 0."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{argument} must be a list of ints, got {type(values).__name__} {values!r}")
-    values = list(values)
-    for i, value in enumerate(values):
-        integer(value, f"{argument}[{i}]", low=0)
-    return [int(v) for v in values]
+from ..arguments import shown, boolean, real
 
 
 class Number:
@@ -119,15 +42,15 @@ class Pair:
     def check(self, value, where: str = "") -> None:
         rule = f"{self.key}{where} must be {self.describe}"
         if not isinstance(value, (tuple, list)):
-            raise TypeError(f"Invalid {self.key}: {_show(value)} ({rule}, not {type(value).__name__})")
+            raise TypeError(f"Invalid {self.key}: {shown(value)} ({rule}, not {type(value).__name__})")
         if len(value) != 2:
-            raise ValueError(f"Invalid {self.key}: {_show(value)} ({rule}, got {len(value)} "
+            raise ValueError(f"Invalid {self.key}: {shown(value)} ({rule}, got {len(value)} "
                              f"value{'' if len(value) == 1 else 's'})")
         for i, v in enumerate(value):
             self.element.check(v, where, key=f"{self.key}[{i}]", label=self.label(i))
         problem = self.relation(*value) if self.relation else None
         if problem:
-            head = self.head(*value) if self.head else f"Invalid {self.key}: {_show(tuple(value))}"
+            head = self.head(*value) if self.head else f"Invalid {self.key}: {shown(tuple(value))}"
             raise ValueError(f"{head} ({rule}; {problem})")
 
 

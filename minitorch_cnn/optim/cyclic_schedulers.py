@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import types
 
-from .checks import boolean, one_of, real
+from ..arguments import boolean, one_of, real
 from .scheduler_base import LRScheduler, check_scheduler
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import types
 
-from .checks import integer, real
+from ..arguments import integer, real
 from .scheduler_base import LRScheduler, check_scheduler
 
 

@@ -20,7 +20,7 @@ import bisect
 import math
 
 from .chained_scheduler import ChainedScheduler
-from .checks import boolean, int_list, integer, one_of, real
+from ..arguments import boolean, int_list, integer, one_of, real
 from .cyclic_schedulers import CosineAnnealingWarmRestarts, CyclicLR, per_group
 from .factor_schedulers import ConstantLR, LambdaLR, MultiplicativeLR, PolynomialLR
 from .optimizer import Optimizer

@@ -15,7 +15,8 @@ import copy
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import xp_of
 from ..tensor import Tensor
-from .checks import LR, check_hyper_parameters, integer, real
+from ..arguments import integer, real
+from .checks import LR, check_hyper_parameters
 
 
 class Optimizer:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 
-from .checks import integer, real
+from ..arguments import integer, real
 from .optimizer import Optimizer
 
 

@@ -104,7 +104,7 @@ def test_color_jitter_draws_factors_in_range_and_keeps_uint8():
     for _ in range(20):
         out = T.ColorJitter(brightness=0.5)(image)
         assert out.dtype == np.uint8 and 50 <= out[0, 0, 0] <= 150
-    with pytest.raises(ValueError, match="brightness must be non-negative"):
+    with pytest.raises(ValueError, match="brightness must be a non-negative"):
         T.ColorJitter(brightness=-1)
 
 

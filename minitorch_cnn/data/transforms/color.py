@@ -23,13 +23,16 @@ def _grey(array: np.ndarray) -> np.ndarray:
 
 
 def _factor_range(name, value, centre=1.0, bound=(0.0, float("inf"))):
-    if isinstance(value, numbers.Real):
-        if value < 0:
-            raise ValueError(f"ColorJitter: {name} must be non-negative, got {value}")
+    number = lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)  # noqa: E731
+    if number(value):
+        if not 0 <= value < float("inf"):  # NaN fails this too
+            raise ValueError(f"ColorJitter: {name} must be a non-negative finite number, got {value}")
         low, high = max(centre - value, bound[0]), centre + value
     else:
+        if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(number(v) for v in value):
+            raise TypeError(f"ColorJitter: {name} must be a number or a (min, max) pair of numbers, got {value!r}")
         low, high = (float(v) for v in value)
-        if not bound[0] <= low <= high:
+        if not bound[0] <= low <= high < float("inf"):
             raise ValueError(f"ColorJitter: {name} range must satisfy {bound[0]} <= min <= max, got {value!r}")
     return None if low == high == centre else (low, high)
 

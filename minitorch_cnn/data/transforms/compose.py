@@ -8,6 +8,11 @@ from .layout import rng
 
 class Compose:
     def __init__(self, transforms):
+        if not isinstance(transforms, (list, tuple)):
+            raise TypeError(f"Compose: transforms must be a list of transforms, got {type(transforms).__name__}")
+        for i, transform in enumerate(transforms):
+            if not callable(transform):
+                raise TypeError(f"Compose: transforms[{i}] must be callable, got {type(transform).__name__}")
         self.transforms = list(transforms)
 
     def __call__(self, image):

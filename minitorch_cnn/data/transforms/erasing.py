@@ -7,17 +7,29 @@ from __future__ import annotations
 import math
 import numbers
 
+from ...arguments import number_pair
 from .layout import rng, to_chw
 
 
 class RandomErasing:
     """With probability ``p``, erase a rectangle covering a fraction ``scale`` of the image
-    with aspect ratio in ``ratio`` (log-uniform); ``value`` is a number or one per channel.
-    Ten tries to fit the rectangle, then the image is left as it is (as torchvision)."""
+    with aspect ratio in ``ratio`` (log-uniform); ``value`` is a number, one per channel, or
+    ``"random"`` (standard normal noise, as torchvision). Ten tries to fit the rectangle, then the image is left as it is (as torchvision)."""
 
     def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0):
-        if not 0 <= p <= 1:
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
             raise ValueError(f"RandomErasing: p must be in [0, 1], got {p!r}")
+        scale, ratio = number_pair(scale, "RandomErasing: scale"), number_pair(ratio, "RandomErasing: ratio")
+        if isinstance(value, str):
+            if value != "random":
+                raise ValueError(f"RandomErasing: a string value must be 'random', got {value!r}")
+        elif isinstance(value, (tuple, list)):
+            if not value or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+                raise TypeError(f"RandomErasing: value must be a number, one number per channel or 'random', "
+                                f"got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"RandomErasing: value must be a number, one number per channel or 'random', "
+                            f"got {value!r}")
         if not (0 < scale[0] <= scale[1] <= 1) or not (0 < ratio[0] <= ratio[1]):
             raise ValueError(f"RandomErasing: need 0 < scale min <= max <= 1 and 0 < ratio min <= max, "
                              f"got scale={scale!r}, ratio={ratio!r}")
@@ -28,6 +40,9 @@ class RandomErasing:
             return image
         array, back = to_chw(image, "RandomErasing")
         channels, height, width = array.shape
+        if isinstance(self.value, (tuple, list)) and len(self.value) not in (1, channels):
+            raise ValueError(f"RandomErasing: value must have 1 or {channels} entries (the image's channels), "
+                             f"got {self.value!r}")
         log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         for _ in range(10):
             area = height * width * rng().uniform(*self.scale)
@@ -37,7 +52,10 @@ class RandomErasing:
                 top = int(rng().integers(0, height - box_h + 1))
                 left = int(rng().integers(0, width - box_w + 1))
                 out = array.copy()
-                value = self.value if isinstance(self.value, numbers.Real) else [[[v]] for v in self.value]
+                if self.value == "random":
+                    value = rng().standard_normal((channels, box_h, box_w))
+                else:
+                    value = self.value if isinstance(self.value, numbers.Real) else [[[v]] for v in self.value]
                 out[:, top:top + box_h, left:left + box_w] = value
                 return back(out)
         return image

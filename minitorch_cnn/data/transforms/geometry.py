@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from ...arguments import number_pair
 from ..resize import resize_bilinear
 from .layout import rng, to_chw
 
@@ -125,6 +126,8 @@ class RandomResizedCrop:
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
         self.size = _pair("RandomResizedCrop", size)
+        scale = number_pair(scale, "RandomResizedCrop: scale")
+        ratio = number_pair(ratio, "RandomResizedCrop: ratio")
         if not (0 < scale[0] <= scale[1] <= 1):
             raise ValueError(f"RandomResizedCrop: scale must satisfy 0 < min <= max <= 1, got {scale!r}")
         if not (0 < ratio[0] <= ratio[1]):

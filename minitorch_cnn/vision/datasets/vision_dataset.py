@@ -10,6 +10,9 @@ from ...data.dataset import Dataset
 
 class VisionDataset(Dataset):
     def __init__(self, root=None, transforms=None, transform=None, target_transform=None):
+        if root is not None and not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"{type(self).__name__}: root must be a folder's path (str or os.PathLike), got "
+                            f"{type(root).__name__} {root!r}")
         self.root = os.path.expanduser(os.fspath(root)) if root is not None else None
         if transforms is not None and (transform is not None or target_transform is not None):
             raise ValueError("pass either transforms, or transform and/or target_transform, not both")

@@ -85,6 +85,8 @@ def to_pil_image(pic, mode: str | None = None):
     inferred = _default_mode(channels, array.dtype)
     if mode is None or mode == inferred:
         mode = inferred
+    elif mode not in _BANDS:
+        raise ValueError(f"to_pil_image: unknown mode {mode!r}; the modes are {', '.join(sorted(_BANDS))}")
     elif _BANDS.get(mode) != channels:
         raise ValueError(f"to_pil_image: mode {mode!r} needs {_BANDS.get(mode, '?')} channels, "
                          f"the image has {channels}")

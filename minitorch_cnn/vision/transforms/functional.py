@@ -167,8 +167,20 @@ def vflip(img):
 _PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
+def _fill(name, fill):
+    """A fill value: a number, or one number per channel (torchvision's "Got inappropriate
+    fill arg" is a TypeError too), checked where the transform is built."""
+    number = lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)  # noqa: E731
+    if fill is None or number(fill):
+        return fill
+    if isinstance(fill, (tuple, list)) and fill and all(number(v) for v in fill):
+        return fill
+    raise TypeError(f"{name}: fill must be a number or a sequence of numbers (one per channel), got {fill!r}")
+
+
 def _padding(padding):
-    values = [padding] if isinstance(padding, numbers.Integral) else list(padding)
+    values = ([padding] if isinstance(padding, numbers.Integral) else list(padding) if isinstance(padding, (tuple, list))
+              else [None])  # a float or a string: refused below
     if len(values) not in (1, 2, 4) or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0
                                            for v in values):
         raise ValueError(f"pad: padding must be non-negative ints (1, 2 or 4 of them), got {padding!r}")

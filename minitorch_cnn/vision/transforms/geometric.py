@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 
+from ...arguments import number_pair
 from ...data.transforms.geometry import RandomResizedCrop as _WindowRule
 from ...data.transforms.layout import rng
 from . import functional as F
@@ -47,6 +48,7 @@ class RandomCrop:
         self.size = tuple((F._pair("RandomCrop", size) * 2)[:2])
         if padding is not None:
             F._padding(padding)
+        F._fill("RandomCrop", fill)
         if padding_mode not in F._PADDING_MODES:
             raise ValueError(f"RandomCrop: padding_mode must be one of {F._PADDING_MODES}, got {padding_mode!r}")
         self.padding, self.pad_if_needed, self.fill, self.padding_mode = padding, pad_if_needed, fill, padding_mode
@@ -128,6 +130,7 @@ class RandomVerticalFlip:
 class Pad:
     def __init__(self, padding, fill=0, padding_mode: str = "constant"):
         F._padding(padding)
+        F._fill("Pad", fill)
         if padding_mode not in F._PADDING_MODES:
             raise ValueError(f"Pad: padding_mode must be one of {F._PADDING_MODES}, got {padding_mode!r}")
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
@@ -143,12 +146,19 @@ class RandomRotation:
     """Rotate by an angle drawn uniformly from ``degrees`` (a number d means (-d, d))."""
 
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=0):
-        if isinstance(degrees, numbers.Real):
-            if degrees < 0:
-                raise ValueError(f"RandomRotation: a single degrees value must be non-negative, got {degrees}")
+        if isinstance(degrees, numbers.Real) and not isinstance(degrees, bool):
+            if not 0 <= degrees < float("inf"):  # NaN fails this too
+                raise ValueError(f"RandomRotation: a single degrees value must be a non-negative finite number, got "
+                                 f"{degrees}")
             degrees = (-float(degrees), float(degrees))
-        elif len(degrees) != 2 or degrees[0] > degrees[1]:
-            raise ValueError(f"RandomRotation: degrees must be a number or (min, max), got {degrees!r}")
+        else:
+            degrees = number_pair(degrees, "RandomRotation: degrees")
+            if degrees[0] > degrees[1]:
+                raise ValueError(f"RandomRotation: degrees must be a number or (min, max), got {degrees!r}")
+        if center is not None and (not isinstance(center, (tuple, list)) or len(center) != 2 or not all(
+                isinstance(c, numbers.Real) and not isinstance(c, bool) for c in center)):
+            raise ValueError(f"RandomRotation: center must be None or an (x, y) pair of numbers, got {center!r}")
+        F._fill("RandomRotation", fill)
         self.degrees = (float(degrees[0]), float(degrees[1]))
         self.interpolation, self.expand, self.center, self.fill = as_mode(interpolation), expand, center, fill
 
