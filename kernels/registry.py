@@ -41,6 +41,9 @@ def use(mode: str) -> None:
 
 
 def current_mode() -> str:
+    """The kernel mode in force: ``"auto"`` (the fastest registered version per device) or
+    ``"reference"`` (see ``use``).
+    """
     return _mode
 
 

@@ -285,6 +285,7 @@ def manual_seed(seed: int) -> None:
 
 
 def initial_seed() -> int:
+    """The seed the framework's generator was last seeded with."""
     return default_rng.initial_seed
 
 
@@ -294,6 +295,7 @@ def get_rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore the framework's generator from ``get_rng_state()``'s value."""
     default_rng.set_state(state)
 
 

@@ -123,14 +123,22 @@ def _allocate(fill: str, size, dtype, device, requires_grad) -> Tensor:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of ``size`` (ints, or one tuple), as ``torch.zeros``; the default
+    float dtype and device unless given. A size larger than the device's memory is refused
+    (``AllocationTooLarge``) before allocating.
+    """
     return _allocate("zeros", size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of ``size``, as ``torch.ones`` (dtype, device and size checks as ``zeros``)."""
     return _allocate("ones", size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of ``size``, as ``torch.empty``: its values are whatever the
+    memory held, so write every element before reading one.
+    """
     return _allocate("empty", size, dtype, device, requires_grad)
 
 
@@ -145,6 +153,9 @@ def _scalar_dtype(value) -> np.dtype:
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value (bool, int64
+    or the default float) unless given, as ``torch.full``.
+    """
     shape = _size((size,) if isinstance(size, (tuple, list)) else (size,), "full")
     dtype = _scalar_dtype(fill_value) if dtype is None else backend.as_dtype(dtype)
     dev = backend.as_device(device)
@@ -154,6 +165,15 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` (default 0) up to but excluding ``end``, ``step`` apart, as
+    ``torch.arange``: int64 when every bound is an int, else the default float dtype. Bounds
+    must be finite numbers; ``step`` nonzero and pointing from start to end.
+
+    Example::
+
+        >>> mt.arange(0, 1, 0.25)
+        tensor([0.  , 0.25, 0.5 , 0.75])
+    """
     if end is None:
         start, end = 0, start
     for name, value in (("start", start), ("end", end), ("step", step)):
@@ -180,6 +200,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values evenly spaced from ``start`` to ``end``, both included, as
+    ``torch.linspace`` (the default float dtype).
+    """
     if not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"linspace(): steps must be a non-negative int, got {steps!r}")
     for name, value in (("start", start), ("end", end)):
@@ -191,6 +214,7 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The ``n`` × ``m`` identity (``m`` defaults to ``n``), as ``torch.eye``."""
     m = n if m is None else m
     check_allocation(_size((n, m), "eye"), HOST_DRAW_ITEMSIZE, "eye()", "cpu")
     return _finish(np.eye(n, m), _float_dtype(dtype), backend.as_device(device), requires_grad)
@@ -257,36 +281,45 @@ def _like(t: Tensor, dtype, device):
 
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``input``'s shape, dtype and device (each may be overridden)."""
     shape, dtype, device = _like(input, dtype, device)
     return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``input``'s shape, dtype and device (each may be overridden)."""
     shape, dtype, device = _like(input, dtype, device)
     return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of ``input``'s shape, dtype and device."""
     shape, dtype, device = _like(input, dtype, device)
     return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in ``input``'s shape, dtype and device."""
     shape, dtype, device = _like(input, dtype, device)
     return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) values in ``input``'s shape, dtype and device, from the framework's generator."""
     shape, dtype, device = _like(input, dtype, device)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal values in ``input``'s shape, dtype and device, from the framework's generator."""
     shape, dtype, device = _like(input, dtype, device)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low, high=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform on [low, high) in ``input``'s shape (``randint_like(input, high)`` draws
+    from [0, high)).
+    """
     if high is None:
         low, high = 0, low
     shape, dtype, device = _like(input, dtype, device)

@@ -42,7 +42,7 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^```(\w*)\s*$")
 NOT_RUN = re.compile(r"^<!--\s*not run:\s*(.+?)\s*-->\s*$")
 # the README's markers of the commands .ci/run takes from it and runs itself
-CI_MARKERS = re.compile(r"^<!--\s*(main job|tests|gpu tests without a gpu)\s*-->\s*$")
+CI_MARKERS = re.compile(r"^<!--\s*(main job|tests|gpu tests without a gpu|docs site)\s*-->\s*$")
 ELLIPSIS = "..."
 OUTPUT = re.compile(r"^Output\b.*:$")  # "Output:", or "Output (on our 2-core machine):"
 

@@ -75,6 +75,10 @@ def memory_budget(device: str = "cpu") -> int:
 
 
 def set_memory_budget(nbytes: int, device: str = "cpu") -> None:
+    """Set the bytes the im2col buffer of one chunk may use on ``device`` ("cpu" or "cuda"):
+    the chunked routes split a batch so that each chunk's buffer fits (16 MiB on the CPU by
+    default, a size that stays in cache; 256 MiB on a GPU).
+    """
     global _budget, _device_budget
     if isinstance(nbytes, bool) or not isinstance(nbytes, (int, np.integer)) or nbytes <= 0:
         raise ValueError(f"set_memory_budget: nbytes must be a positive int, got {nbytes!r}")

@@ -14,6 +14,7 @@ _state = threading.local()
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations are being recorded for autograd in this thread (False under ``no_grad``)."""
     return getattr(_state, "enabled", True)
 
 
@@ -82,6 +83,7 @@ class set_grad_enabled(_GradModeContext):
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside ``inference_mode()``."""
     return getattr(_state, "inference", False)
 
 

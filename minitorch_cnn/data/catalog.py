@@ -12,6 +12,7 @@ DATASETS = {"digits": Digits, "mnist": MNIST, "fashion-mnist": FashionMNIST, "ci
 
 
 def dataset_names() -> list[str]:
+    """The names ``load_dataset`` and ``minitorch-cnn train --data`` take (digits, mnist, ...)."""
     return list(DATASETS)
 
 

@@ -11,6 +11,11 @@ from .dataset import Dataset, _check_index
 
 
 class ImageDataset(Dataset):
+    """Images held in memory with their integer labels: ``data`` (N, H, W) or (N, H, W, C) uint8,
+    ``targets`` (N,), the class names; an item is ``(transform(image), target_transform(label))``.
+    The readers (``load_dataset``: digits, MNIST, Fashion-MNIST, CIFAR) return these.
+    """
+
     def __init__(self, data: np.ndarray, targets: np.ndarray, classes, transform=None, target_transform=None):
         if len(data) != len(targets):
             raise ValueError(f"{type(self).__name__}: {len(data)} images but {len(targets)} labels")

@@ -37,6 +37,11 @@ def fully_connected_head(in_features: int, hidden: int, num_classes: int, dropou
 
 
 class AlexNet(nn.Module):
+    """AlexNet (Krizhevsky et al., 2012) in torchvision's layout: five convolutions with ReLU
+    and max pooling, adaptive average pooling to 6×6, and a three-layer classifier with
+    dropout. Input (N, 3, 224, 224). See docs/models/alexnet.md.
+    """
+
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, original: bool = False,
                  widths: tuple | None = None, hidden: int = 4096):
         super().__init__()

@@ -14,6 +14,10 @@ from .registry import register_model
 
 
 class ConvAutoencoder(nn.Module):
+    """A small convolutional autoencoder: 3×3 convolutions with ReLU and 2×2 max pooling
+    down to a code, and back up with ``MaxUnpool2d`` at the pooling's own indices (the
+    deconvnet's "switches") and 3×3 convolutions, to the input's shape."""
+
     def __init__(self, in_channels: int = 1, widths=(16, 32)):
         super().__init__()
         if len(widths) < 1:

@@ -27,6 +27,10 @@ from .registry import register_model
 
 
 class DenseLayer(nn.Module):
+    """BN-ReLU-1×1 conv (bn_size·growth channels), BN-ReLU-3×3 conv (growth channels); its
+    output is concatenated to its input.
+    """
+
     def __init__(self, num_input_features: int, growth_rate: int, bn_size: int, drop_rate: float):
         super().__init__()
         self.norm1 = nn.BatchNorm2d(num_input_features)
@@ -45,6 +49,8 @@ class DenseLayer(nn.Module):
 
 
 class DenseBlock(nn.ModuleDict):
+    """``num_layers`` dense layers, each seeing the concatenation of all before it."""
+
     def __init__(self, num_layers: int, num_input_features: int, bn_size: int, growth_rate: int, drop_rate: float):
         super().__init__()
         for i in range(num_layers):
@@ -59,6 +65,8 @@ class DenseBlock(nn.ModuleDict):
 
 
 class Transition(nn.Sequential):
+    """BN-ReLU-1×1 conv then 2×2 average pooling between dense blocks."""
+
     def __init__(self, num_input_features: int, num_output_features: int):
         super().__init__(OrderedDict([
             ("norm", nn.BatchNorm2d(num_input_features)),
@@ -69,6 +77,11 @@ class Transition(nn.Sequential):
 
 
 class DenseNet(nn.Module):
+    """DenseNet-BC (Huang et al., 2017): dense blocks, each layer taking every earlier
+    layer's features, joined by transitions that halve the channels and the resolution.
+    See docs/models/densenet.md.
+    """
+
     def __init__(self, growth_rate: int = 32, block_config=(6, 12, 24, 16), num_init_features: int = 64,
                  bn_size: int = 4, drop_rate: float = 0.0, num_classes: int = 1000):
         super().__init__()

@@ -21,6 +21,11 @@ from .registry import register_model
 
 
 class MBConv(nn.Module):
+    """The mobile inverted bottleneck: 1×1 expansion, depthwise k×k convolution,
+    squeeze-and-excitation, 1×1 projection, and the residual (with stochastic depth) when
+    the shape allows.
+    """
+
     def __init__(self, in_channels: int, out_channels: int, kernel: int, stride: int, expand_ratio: int,
                  drop_probability: float, bn: dict):
         super().__init__()
@@ -51,6 +56,10 @@ SCALING = {"b0": (1.0, 1.0, 224, 0.2), "b1": (1.0, 1.1, 240, 0.2), "b2": (1.1, 1
 
 
 class EfficientNet(nn.Module):
+    """EfficientNet (Tan and Le, 2019): MBConv stages scaled by a width and a depth multiplier
+    (B0 to B7), with squeeze-and-excitation and stochastic depth. See docs/models/efficientnet.md.
+    """
+
     def __init__(self, width_mult: float, depth_mult: float, dropout: float, num_classes: int = 1000,
                  stochastic_depth_prob: float = 0.2, bn: dict | None = None):
         super().__init__()

@@ -21,6 +21,9 @@ from ..ops.softmax import logsumexp
 
 
 class Ensemble(nn.Module):
+    """The average of its members' outputs: of their logits (``combine="logits"``), or of
+    their softmax probabilities (``combine="probabilities"``)."""
+
     def __init__(self, models, combine: str = "logits"):
         super().__init__()
         self.members = nn.ModuleList(models)

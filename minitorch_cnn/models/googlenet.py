@@ -91,6 +91,10 @@ class InceptionAux(nn.Module):
 
 
 class GoogLeNet(nn.Module):
+    """GoogLeNet / Inception v1 (Szegedy et al., 2015) in torchvision's layout, with the two
+    auxiliary classifiers in training mode. See docs/models/googlenet.md.
+    """
+
     def __init__(self, num_classes: int = 1000, aux_logits: bool = True, dropout: float = 0.2,
                  dropout_aux: float = 0.7, faithful_5x5: bool = False, width_divisor: int = 1):
         super().__init__()

@@ -24,6 +24,8 @@ from .registry import register_model
 
 
 class HighwayLayer(nn.Module):
+    """``y = T·H(x) + (1 - T)·x``: a transform gate T decides how much of H(x) replaces x."""
+
     def __init__(self, features: int, gate_bias: float = -2.0):
         super().__init__()
         self.transform = nn.Linear(features, features)  # H
@@ -36,6 +38,8 @@ class HighwayLayer(nn.Module):
 
 
 class HighwayNet(nn.Module):
+    """A highway network (Srivastava et al., 2015) of stacked highway layers."""
+
     def __init__(self, num_classes: int = 10, in_features: int = 784, width: int = 50, depth: int = 10,
                  gate_bias: float = -2.0):
         super().__init__()

@@ -40,6 +40,8 @@ def _truncated_normal_(layer) -> None:
 
 
 class InceptionA(nn.Module):
+    """Inception v3's 35×35 block: 1×1, 5×5, double 3×3 and pooling branches."""
+
     def __init__(self, in_channels: int, pool_features: int, w=lambda c: c):
         super().__init__()
         self.branch1x1 = BasicConv2d(in_channels, w(64), kernel_size=1)
@@ -59,6 +61,8 @@ class InceptionA(nn.Module):
 
 
 class InceptionB(nn.Module):
+    """Inception v3's grid reduction 35 → 17."""
+
     def __init__(self, in_channels: int, w=lambda c: c):
         super().__init__()
         self.branch3x3 = BasicConv2d(in_channels, w(384), kernel_size=3, stride=2)
@@ -74,6 +78,8 @@ class InceptionB(nn.Module):
 
 
 class InceptionC(nn.Module):
+    """Inception v3's 17×17 block with factorised 1×7 / 7×1 convolutions."""
+
     def __init__(self, in_channels: int, channels_7x7: int, w=lambda c: c):
         super().__init__()
         c7 = channels_7x7
@@ -100,6 +106,8 @@ class InceptionC(nn.Module):
 
 
 class InceptionD(nn.Module):
+    """Inception v3's grid reduction 17 → 8."""
+
     def __init__(self, in_channels: int, w=lambda c: c):
         super().__init__()
         self.branch3x3_1 = BasicConv2d(in_channels, w(192), kernel_size=1)
@@ -119,6 +127,8 @@ class InceptionD(nn.Module):
 
 
 class InceptionE(nn.Module):
+    """Inception v3's 8×8 block with expanded 1×3 / 3×1 branches."""
+
     def __init__(self, in_channels: int, w=lambda c: c):
         super().__init__()
         self.branch1x1 = BasicConv2d(in_channels, w(320), kernel_size=1)
@@ -158,6 +168,10 @@ class InceptionAux(nn.Module):
 
 
 class Inception3(nn.Module):
+    """Inception v3 (Szegedy et al., 2016) in torchvision's layout (299×299 input, factorised
+    convolutions, an auxiliary classifier). See docs/models/inception.md.
+    """
+
     def __init__(self, num_classes: int = 1000, aux_logits: bool = True, dropout: float = 0.5, width_divisor: int = 1):
         super().__init__()
 

@@ -138,6 +138,10 @@ class ReductionB(_Branches):
 
 
 class InceptionResNetV2(nn.Module):
+    """Inception-ResNet-v2 (Szegedy et al., 2017): Inception blocks with scaled residual
+    connections. See docs/models/xception.md.
+    """
+
     def __init__(self, num_classes: int = 1000, bn_scale: bool = False, repeats=(10, 20, 10), dropout: float = 0.2):
         super().__init__()
         s = bn_scale

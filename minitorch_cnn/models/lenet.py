@@ -18,6 +18,10 @@ from .registry import register_model
 
 
 class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al., 1998): C1-S2-C3-S4-C5-F6-output on 32×32 images; ``modern=True``
+    swaps tanh and average pooling for ReLU and max pooling. See docs/models/lenet.md.
+    """
+
     def __init__(self, num_classes: int = 10, in_channels: int = 1, modern: bool = False):
         super().__init__()
         activation = nn.ReLU if modern else nn.Tanh

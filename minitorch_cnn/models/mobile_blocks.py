@@ -23,6 +23,8 @@ def make_divisible(value: float, divisor: int = 8) -> int:
 
 
 class ConvNormActivation(nn.Sequential):
+    """Convolution, batch norm and an activation (torchvision's ``Conv2dNormActivation``)."""
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, groups: int = 1,
                  activation=nn.ReLU, bn_eps: float = 1e-5, bn_momentum: float = 0.1):
         layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding=(kernel_size - 1) // 2,

@@ -40,6 +40,10 @@ MOBILENET_V1 = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(5
 
 
 class MobileNetV1(nn.Module):
+    """MobileNet v1 (Howard et al., 2017): depthwise separable convolutions with a width
+    multiplier. See docs/models/separable.md.
+    """
+
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, dropout: float = 0.0):
         super().__init__()
         if width_mult <= 0:
@@ -60,6 +64,10 @@ class MobileNetV1(nn.Module):
 
 
 class InvertedResidual(nn.Module):
+    """1×1 expansion (ReLU6), 3×3 depthwise (ReLU6), linear 1×1 projection, and the residual
+    when stride and channels allow.
+    """
+
     def __init__(self, in_channels: int, out_channels: int, stride: int, expand_ratio: int):
         super().__init__()
         hidden = int(round(in_channels * expand_ratio))
@@ -83,6 +91,8 @@ MOBILENET_V2 = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 
 
 
 class MobileNetV2(nn.Module):
+    """MobileNet v2 (Sandler et al., 2018): inverted residuals with linear bottlenecks."""
+
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, dropout: float = 0.2):
         super().__init__()
         real(width_mult, "MobileNetV2: width_mult", low=0.0, low_open=True)

@@ -54,6 +54,10 @@ SMALL = [(16, 3, 16, 16, True, "RE", 2), (16, 3, 72, 24, False, "RE", 2), (24, 3
 
 
 class MobileNetV3(nn.Module):
+    """MobileNet v3 (Howard et al., 2019), large or small: inverted residuals with
+    squeeze-and-excitation and hard-swish.
+    """
+
     def __init__(self, setting, last_channel: int, num_classes: int = 1000, width_mult: float = 1.0,
                  dropout: float = 0.2):
         super().__init__()

@@ -36,6 +36,10 @@ class MlpConv(nn.Sequential):
 
 
 class NiN(nn.Module):
+    """Network in Network (Lin et al., 2014): mlpconv blocks (a convolution followed by two
+    1×1 convolutions) and global average pooling instead of fully connected layers.
+    """
+
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, widths: tuple = (96, 256, 384)):
         super().__init__()
         c1, c2, c3 = widths

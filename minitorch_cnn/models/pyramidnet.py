@@ -19,6 +19,9 @@ from .registry import register_model
 
 
 class PyramidBlock(nn.Module):
+    """BN-conv-BN-ReLU-conv-BN; the shortcut is the identity (average-pooled when strided)
+    with zero channels appended for the extra width."""
+
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(in_channels)
@@ -38,6 +41,10 @@ class PyramidBlock(nn.Module):
 
 
 class PyramidNet(nn.Module):
+    """PyramidNet (Han et al., 2017): residual units whose width grows by the same step at
+    every unit, with zero-padded shortcuts.
+    """
+
     def __init__(self, depth: int = 110, alpha: float = 48, num_classes: int = 10, width: int = 16):
         super().__init__()
         if depth < 8 or (depth - 2) % 6:

@@ -36,6 +36,8 @@ def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
 
 
 class BasicBlock(nn.Module):
+    """Two 3×3 convolutions with batch norm and the identity (or a 1×1 projection) added."""
+
     expansion = 1
 
     def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1):
@@ -59,6 +61,10 @@ class BasicBlock(nn.Module):
 
 
 class Bottleneck(nn.Module):
+    """1×1 reduce, 3×3, 1×1 expand (×4) with the shortcut added (stride on the 3×3, as
+    torchvision's v1.5).
+    """
+
     expansion = 4
 
     def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1):
@@ -83,6 +89,10 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
+    """ResNet (He et al., 2016) in torchvision's layout: a 7×7 stem, four stages of basic
+    or bottleneck blocks, global average pooling and a linear classifier.
+    """
+
     def __init__(self, block, layers, num_classes: int = 1000, zero_init_residual: bool = False, groups: int = 1,
                  width_per_group: int = 64, base_planes: int = 64):
         super().__init__()

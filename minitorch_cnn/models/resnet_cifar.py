@@ -61,6 +61,10 @@ class BuildingBlock(nn.Module):
 
 
 class CifarResNet(nn.Module):
+    """The CIFAR ResNets of He et al. (2016), depth 6n + 2: three stages of n basic blocks at
+    16, 32 and 64 channels on 32×32 images.
+    """
+
     def __init__(self, depth: int, num_classes: int = 10, shortcuts: bool = True, width: int = 16):
         super().__init__()
         if depth < 8 or (depth - 2) % 6:

@@ -58,6 +58,8 @@ STAGE_REPEATS = (4, 8, 4)
 
 
 class ShuffleNetV2(nn.Module):
+    """ShuffleNet v2 (Ma et al., 2018): channel split, depthwise convolutions and channel shuffle."""
+
     def __init__(self, stages_out_channels, num_classes: int = 1000, stages_repeats=STAGE_REPEATS):
         super().__init__()
         if len(stages_out_channels) != 5 or len(stages_repeats) != 3:

@@ -16,6 +16,8 @@ from .registry import register_model
 
 
 class Fire(nn.Module):
+    """Squeeze (1×1) then expand (1×1 and 3×3 in parallel, concatenated)."""
+
     def __init__(self, in_channels: int, squeeze: int, expand1x1: int, expand3x3: int):
         super().__init__()
         self.squeeze = nn.Conv2d(in_channels, squeeze, kernel_size=1)
@@ -35,6 +37,8 @@ def _pool():
 
 
 class SqueezeNet(nn.Module):
+    """SqueezeNet 1.0/1.1 (Iandola et al., 2016): Fire modules and a convolutional classifier."""
+
     def __init__(self, version: str = "1_0", num_classes: int = 1000, dropout: float = 0.5):
         super().__init__()
         if version == "1_0":

@@ -33,6 +33,8 @@ class DoubleConv(nn.Sequential):
 
 
 class Down(nn.Sequential):
+    """2×2 max pooling then two 3×3 convolutions."""
+
     def __init__(self, in_channels: int, out_channels: int, padding: bool, batch_norm: bool = False):
         super().__init__(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels, padding, batch_norm))
 
@@ -57,6 +59,10 @@ class Up(nn.Module):
 
 
 class UNet(nn.Module):
+    """U-Net (Ronneberger et al., 2015): a contracting path, an expanding path, and skip
+    connections concatenating the two at each resolution.
+    """
+
     def __init__(self, in_channels: int = 1, num_classes: int = 2, padding: bool = False, base_width: int = 64,
                  batch_norm: bool = False):
         super().__init__()

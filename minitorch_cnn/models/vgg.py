@@ -38,6 +38,10 @@ def make_features(config, batch_norm: bool = False) -> nn.Sequential:
 
 
 class VGG(nn.Module):
+    """VGG (Simonyan and Zisserman, 2015) in torchvision's layout: stacks of 3×3 convolutions
+    and max pooling, then a three-layer classifier.
+    """
+
     def __init__(self, features: nn.Sequential, num_classes: int = 1000, dropout: float = 0.5, hidden: int = 4096):
         super().__init__()
         self.features = features

@@ -56,6 +56,8 @@ class EncoderBlock(nn.Module):
 
 
 class Encoder(nn.Module):
+    """The ViT encoder: dropout after the positions, the encoder layers, a final layer norm."""
+
     def __init__(self, seq_length: int, num_layers: int, num_heads: int, hidden_dim: int, mlp_dim: int,
                  dropout: float, attention_dropout: float):
         super().__init__()
@@ -72,6 +74,10 @@ class Encoder(nn.Module):
 
 
 class VisionTransformer(nn.Module):
+    """Vision Transformer (Dosovitskiy et al., 2021): patches embedded by a strided
+    convolution, a class token, learned positions, and a transformer encoder.
+    """
+
     def __init__(self, image_size: int, patch_size: int, num_layers: int, num_heads: int, hidden_dim: int,
                  mlp_dim: int, dropout: float = 0.0, attention_dropout: float = 0.0, num_classes: int = 1000):
         super().__init__()

@@ -60,6 +60,10 @@ class XceptionBlock(nn.Module):
 
 
 class Xception(nn.Module):
+    """Xception (Chollet, 2017): entry, middle and exit flows of depthwise separable
+    convolutions with residual connections.
+    """
+
     def __init__(self, num_classes: int = 1000, middle_blocks: int = 8, widths=(32, 64, 128, 256, 728, 1024, 1536, 2048)):
         super().__init__()
         stem1, stem2, entry1, entry2, entry3, exit1, exit2, exit3 = widths

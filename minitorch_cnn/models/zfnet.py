@@ -19,6 +19,10 @@ from .registry import register_model
 
 
 class ZFNet(nn.Module):
+    """ZFNet (Zeiler and Fergus, 2014): AlexNet with a 7×7 stride-2 first layer (AlexNet's
+    is 11×11 stride 4) and a stride-2 second one, the changes their deconvnet visualisations
+    suggested. See docs/models/zfnet.md."""
+
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, widths: tuple = (96, 256, 384, 384, 256),
                  hidden: int = 4096):
         super().__init__()

@@ -27,6 +27,12 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
+    """``max(0, x)``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
+
     def __init__(self, inplace: bool = False):
         super().__init__(inplace=inplace)
 
@@ -38,11 +44,15 @@ class ReLU(_Elementwise):
 
 
 class ReLU6(ReLU):
+    """``min(max(0, x), 6)`` (MobileNet's bounded ReLU)."""
+
     def forward(self, input):
         return A.relu6(input)
 
 
 class Hardtanh(_Elementwise):
+    """``x`` clipped to [min_val, max_val]."""
+
     _options = ("min_val", "max_val")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -57,6 +67,12 @@ class Hardtanh(_Elementwise):
 
 
 class LeakyReLU(_Elementwise):
+    """``x`` for ``x > 0``, else ``negative_slope·x``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
+
     _options = ("negative_slope",)
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
@@ -90,6 +106,8 @@ class PReLU(Module):
 
 
 class ELU(_Elementwise):
+    """``x`` for ``x > 0``, else ``alpha·(e^x - 1)`` (Clevert et al., 2016)."""
+
     _options = ("alpha",)
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
@@ -101,16 +119,26 @@ class ELU(_Elementwise):
 
 
 class CELU(ELU):
+    """``max(0, x) + min(0, alpha·(e^{x/alpha} - 1))``: ELU made continuously differentiable."""
+
     def forward(self, input):
         return A.celu(input, self.alpha)
 
 
 class SELU(ReLU):
+    """``scale·(max(0, x) + min(0, alpha·(e^x - 1)))`` with Klambauer et al.'s
+    alpha ≈ 1.6733 and scale ≈ 1.0507 (self-normalising networks).
+    """
+
     def forward(self, input):
         return A.selu(input)
 
 
 class GELU(_Elementwise):
+    """``x·Φ(x)``, Φ the standard normal CDF; ``approximate="tanh"`` uses
+    ``0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))``.
+    """
+
     _options = ("approximate",)
 
     def __init__(self, approximate: str = "none"):
@@ -126,41 +154,57 @@ class GELU(_Elementwise):
 
 
 class SiLU(ReLU):
+    """``x·σ(x)`` (also called swish)."""
+
     def forward(self, input):
         return A.silu(input)
 
 
 class Mish(ReLU):
+    """``x·tanh(softplus(x))``."""
+
     def forward(self, input):
         return A.mish(input)
 
 
 class Hardswish(ReLU):
+    """``x·relu6(x + 3)/6`` (MobileNetV3)."""
+
     def forward(self, input):
         return A.hardswish(input)
 
 
 class Hardsigmoid(ReLU):
+    """``relu6(x + 3)/6``."""
+
     def forward(self, input):
         return A.hardsigmoid(input)
 
 
 class Sigmoid(Module):
+    """``1 / (1 + e^{-x})``."""
+
     def forward(self, input):
         return sigmoid(input)
 
 
 class Tanh(Module):
+    """``tanh(x)``."""
+
     def forward(self, input):
         return tanh(input)
 
 
 class LogSigmoid(Module):
+    """``log σ(x) = -softplus(-x)``, computed stably."""
+
     def forward(self, input):
         return A.logsigmoid(input)
 
 
 class Softplus(_Elementwise):
+    """``log(1 + e^{βx})/β``, and ``x`` itself where ``βx > threshold``."""
+
     _options = ("beta", "threshold")
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
@@ -184,6 +228,8 @@ class Softmax(_Elementwise):
 
 
 class LogSoftmax(Softmax):
+    """``log_softmax`` along ``dim`` as a layer."""
+
     def forward(self, input):
         return log_softmax(input, self.dim)
 

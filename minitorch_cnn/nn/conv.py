@@ -135,7 +135,31 @@ class Conv1d(_Conv):
 
 
 class Conv2d(_Conv):
-    """2-D convolution over (N, C_in, H, W) inputs; weight (C_out, C_in/groups, KH, KW)."""
+    r"""2-D cross-correlation, as ``torch.nn.Conv2d``:
+
+    $$
+    \text{out}(n, c_o) = b(c_o) + \sum_{c_i} w(c_o, c_i) \star x(n, c_i)
+    $$
+
+    over the input channels of ``c_o``'s group (``groups`` splits the channels into that
+    many independent convolutions; ``groups = C_in`` is depthwise). The weight is
+    (C_out, C_in/groups, KH, KW), initialised as PyTorch: U(-1/√fan_in, 1/√fan_in), the bias
+    too. How a call is computed (im2col chunks, per-core pipelines, Winograd, ...) is its
+    plan: ``layer.plan(x).explain()``.
+
+    Shape:
+        - Input: (N, C_in, H, W) or (C_in, H, W).
+        - Output: (N, C_out, H_out, W_out) or (C_out, H_out, W_out), with
+          H_out = ⌊(H + 2·padding[0] - dilation[0]·(KH - 1) - 1) / stride[0]⌋ + 1 (W alike);
+          ``padding="same"`` keeps H and W (stride 1).
+
+    Example::
+
+        >>> conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
+        >>> conv(mt.randn(8, 3, 32, 32)).shape
+        (8, 16, 32, 32)
+    """
+
     _spatial = 2
     _function = staticmethod(conv_ops.conv2d)
 

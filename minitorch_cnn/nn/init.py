@@ -94,6 +94,8 @@ def _draw_dtype(tensor: Tensor):
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill ``tensor`` in place with U(a, b) draws from the framework's generator."""
+
     _check_tensor("uniform_", tensor)
     real(a, "uniform_: a")
     real(b, "uniform_: b")
@@ -106,6 +108,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill ``tensor`` in place with N(mean, std²) draws."""
+
     _check_tensor("normal_", tensor)
     real(mean, "normal_: mean")
     real(std, "normal_: std", low=0.0)
@@ -141,6 +145,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill ``tensor`` in place with ``val``."""
+
     _check_tensor("constant_", tensor)
     if isinstance(val, bool) or not isinstance(val, numbers.Real):  # inf and NaN are values a tensor can hold
         raise TypeError(f"constant_: val must be a real number, got {type(val).__name__} {val!r}")
@@ -148,14 +154,18 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with zeros."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with ones."""
     return constant_(tensor, 1.0)
 
 
 def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D ``tensor`` with the identity (ones on the diagonal)."""
+
     _check_tensor("eye_", tensor)
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {list(tensor.shape)}")
@@ -163,6 +173,10 @@ def eye_(tensor: Tensor) -> Tensor:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot's U(-b, b) with ``b = gain·√(6 / (fan_in + fan_out))``: variance
+    ``2 / (fan_in + fan_out)`` (see docs/init.md for the derivation).
+    """
+
     _check_tensor("xavier_uniform_", tensor)
     real(gain, "xavier_uniform_: gain")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -172,6 +186,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot's N(0, s²) with ``s = gain·√(2 / (fan_in + fan_out))``."""
+
     _check_tensor("xavier_normal_", tensor)
     real(gain, "xavier_normal_: gain")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -179,6 +195,11 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    """He's U(-b, b) with ``b = gain·√(3 / fan)``, ``gain = calculate_gain(nonlinearity, a)``
+    and ``fan`` the fan_in or fan_out (``mode``): variance ``gain² / fan``, which keeps the
+    signal's scale through ReLU layers.
+    """
+
     _check_tensor("kaiming_uniform_", tensor)
     real(a, "kaiming_uniform_: a (the negative slope)")
     if 0 in tensor.shape:
@@ -189,6 +210,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    """He's N(0, s²) with ``s = gain / √fan`` (``gain = calculate_gain(nonlinearity, a)``)."""
+
     _check_tensor("kaiming_normal_", tensor)
     real(a, "kaiming_normal_: a (the negative slope)")
     if 0 in tensor.shape:

@@ -25,7 +25,17 @@ class Linear(Module):
     """y = x Wᵀ + b, W of shape (out_features, in_features).
 
     Default init (PyTorch's): W ~ kaiming_uniform(a=√5), i.e. U(-1/√in, 1/√in), and
-    b ~ U(-1/√in, 1/√in)."""
+    b ~ U(-1/√in, 1/√in).
+
+    Shape:
+        - Input: (*, in_features), any number of leading dims.
+        - Output: (*, out_features).
+
+    Example::
+
+        >>> nn.Linear(20, 30)(mt.randn(128, 20)).shape
+        (128, 30)
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()

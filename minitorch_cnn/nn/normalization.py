@@ -106,7 +106,21 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over (N, C, H, W) inputs, statistics per channel over N, H and W."""
+    r"""Batch norm over (N, C, H, W) inputs, statistics per channel over N, H and W
+    (Ioffe and Szegedy, 2015):
+
+    $$
+    y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} \cdot \gamma + \beta
+    $$
+
+    In training the batch's mean and biased variance are used, and ``running_mean`` /
+    ``running_var`` follow ``(1 - momentum)·running + momentum·batch`` (the unbiased
+    variance; ``momentum=None``: a cumulative average); in eval mode the running statistics.
+
+    Shape:
+        - Input: (N, C, H, W); Output: the same (channels_last input stays channels_last).
+    """
+
     _ndims = (4,)
     _what = "(N, C, H, W)"
 

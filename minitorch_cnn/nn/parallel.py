@@ -10,6 +10,11 @@ from .module import Module
 
 
 class DataParallel(Module):
+    """PyTorch's ``DataParallel`` on one device: the wrapped module, called as it is (its
+    parameters and ``state_dict`` keys under ``module.``, as PyTorch's), so that programs
+    written for several GPUs run unchanged.
+    """
+
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0):
         super().__init__()
         if not isinstance(module, Module):

@@ -8,6 +8,10 @@ from .module import Module
 
 
 class Upsample(Module):
+    """``interpolate`` as a layer: to ``size`` or by ``scale_factor``, with ``mode`` nearest,
+    nearest-exact, linear, bilinear or trilinear.
+    """
+
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
         super().__init__()
         if mode not in R.MODES:
@@ -23,6 +27,8 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
+    """Nearest-neighbour upsampling of 4-D inputs (``Upsample(mode='nearest')``)."""
+
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, "nearest")
 
@@ -35,6 +41,8 @@ class UpsamplingBilinear2d(Upsample):
 
 
 class PixelShuffle(Module):
+    """(N, C·r², H, W) → (N, C, H·r, W·r): the sub-pixel convolution's rearrangement (Shi et al., 2016)."""
+
     def __init__(self, upscale_factor: int):
         super().__init__()
         self.upscale_factor = upscale_factor
@@ -47,6 +55,8 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
+    """The inverse of ``PixelShuffle``: (N, C, H·r, W·r) → (N, C·r², H, W)."""
+
     def __init__(self, downscale_factor: int):
         super().__init__()
         self.downscale_factor = downscale_factor
@@ -59,6 +69,8 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
+    """ShuffleNet's shuffle: channels viewed as (groups, C/groups), transposed and flattened."""
+
     def __init__(self, groups: int):
         super().__init__()
         self.groups = groups

@@ -137,16 +137,19 @@ def relu(input, inplace: bool = False):
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """``x`` clipped to [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
     return Hardtanh.apply(_check_float(input, "hardtanh"), min_val, max_val)
 
 
 def relu6(input, inplace: bool = False):
+    """``min(max(0, x), 6)``."""
     return hardtanh(input, 0.0, 6.0)
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    """``x`` where ``x > 0``, else ``negative_slope·x``."""
     real(negative_slope, "leaky_relu: negative_slope")
     _check_float(input, "leaky_relu")
     return where(input > 0, input, input * negative_slope)
@@ -167,6 +170,7 @@ def prelu(input, weight):
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
+    """``x`` where ``x > 0``, else ``alpha·(e^x - 1)``."""
     real(alpha, "elu: alpha")
     _check_float(input, "elu")
     negative = input.clamp(max=0.0)  # e^x only of x <= 0
@@ -178,16 +182,20 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input, inplace: bool = False):
+    """``scale·(max(0, x) + min(0, alpha·(e^x - 1)))``, alpha ≈ 1.6733, scale ≈ 1.0507."""
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False):
+    """``max(0, x) + min(0, alpha·(e^{x/alpha} - 1))``."""
+
     _check_float(input, "celu")
     negative = input.clamp(max=0.0)
     return where(input > 0, input, (exp(negative / alpha) - 1) * alpha)
 
 
 def erf(input):
+    """The Gauss error function ``2/√π ∫₀ˣ e^{-t²} dt`` (gradient ``2/√π·e^{-x²}·g``)."""
     return Erf.apply(_check_float(input, "erf"))
 
 
@@ -200,26 +208,32 @@ def gelu(input, approximate: str = "none"):
 
 
 def silu(input, inplace: bool = False):
+    """``x·σ(x)``."""
     return input * sigmoid(_check_float(input, "silu"))
 
 
 def hardsigmoid(input, inplace: bool = False):
+    """``relu6(x + 3)/6``."""
     return relu6(_check_float(input, "hardsigmoid") + 3.0) / 6.0
 
 
 def hardswish(input, inplace: bool = False):
+    """``x·relu6(x + 3)/6``."""
     return input * hardsigmoid(input)
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """``log(1 + e^{βx})/β``, and ``x`` where ``βx > threshold``."""
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
     return Softplus.apply(_check_float(input, "softplus"), beta, threshold)
 
 
 def logsigmoid(input):
+    """``log σ(x) = -softplus(-x)``, computed stably."""
     return -softplus(-_check_float(input, "logsigmoid"))
 
 
 def mish(input, inplace: bool = False):
+    """``x·tanh(softplus(x))``."""
     return input * tanh(softplus(input))

@@ -243,6 +243,10 @@ def floor_divide(input, other):
 
 
 def add(input, other, alpha=1):
+    """``input + alpha·other``, broadcasting, with PyTorch's type promotion (a Python number
+    does not raise a tensor's dtype). Gradients: ``g`` to input, ``alpha·g`` to other, each
+    summed over the dims it was broadcast along.
+    """
     if alpha != 1:
         other = mul(other, alpha)
     a, b, dtype, xp = _prepare(input, other, "add")
@@ -250,6 +254,7 @@ def add(input, other, alpha=1):
 
 
 def sub(input, other, alpha=1):
+    """``input - alpha·other``, broadcasting (gradients ``g`` and ``-alpha·g``)."""
     if alpha != 1:
         other = mul(other, alpha)
     a, b, dtype, xp = _prepare(input, other, "sub")
@@ -259,6 +264,7 @@ def sub(input, other, alpha=1):
 
 
 def mul(input, other):
+    """``input · other`` elementwise, broadcasting (gradients ``g·other`` and ``g·input``)."""
     a, b, dtype, xp = _prepare(input, other, "mul")
     return Mul.apply(a, b, dtype, xp)
 
@@ -300,6 +306,9 @@ def div(input, other, *, rounding_mode=None):
 
 
 def pow(input, exponent):
+    """``input ** exponent`` elementwise; the gradient is ``exponent·input^(exponent-1)`` in the
+    base and ``input^exponent·log(input)`` in a tensor exponent.
+    """
     a, b, dtype, xp = _prepare(input, exponent, "pow")
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return PowTensor.apply(a, b, dtype, xp)
@@ -311,16 +320,23 @@ def pow(input, exponent):
 
 
 def maximum(input, other):
+    """The elementwise maximum of two tensors, broadcasting; the gradient goes to the larger
+    (split evenly where they are equal, as PyTorch).
+    """
     a, b, dtype, xp = _prepare(input, other, "maximum")
     return Maximum.apply(a, b, dtype, xp)
 
 
 def minimum(input, other):
+    """The elementwise minimum of two tensors, broadcasting; the gradient goes to the smaller
+    (split evenly where they are equal, as PyTorch).
+    """
     a, b, dtype, xp = _prepare(input, other, "minimum")
     return Minimum.apply(a, b, dtype, xp)
 
 
 def neg(input):
+    """``-input``."""
     return Neg.apply(as_operand(input, "input"))
 
 

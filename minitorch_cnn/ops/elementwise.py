@@ -111,6 +111,7 @@ class Round(Function):
 
 
 def round(input, *, decimals=0):  # noqa: A001  (PyTorch's name)
+    """Round half to even (as ``torch.round``), or to ``decimals`` places; its gradient is zero."""
     input = as_operand(input, "input")
     if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")

@@ -45,6 +45,9 @@ def _tensor_list(tensors, name):
 
 
 def cat(tensors, dim=0):
+    """Join ``tensors`` along an existing dim ``dim``; every other dim must agree, as
+    ``torch.cat``. The gradient splits ``g`` back into the pieces.
+    """
     tensors = _tensor_list(tensors, "cat")
     ndim = tensors[0].ndim
     if ndim == 0:
@@ -63,6 +66,7 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
+    """Join same-shaped ``tensors`` along a new dim ``dim``, as ``torch.stack``."""
     tensors = _tensor_list(tensors, "stack")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:

@@ -46,6 +46,10 @@ class MatMul(Function):
 
 
 def matmul(input, other):
+    """The matrix product with NumPy's and PyTorch's rules: 1-D operands are vectors, leading
+    dims broadcast (batched products). Gradients ``g·Bᵀ`` and ``Aᵀ·g``, summed over broadcast
+    batch dims.
+    """
     for name, x in (("input", input), ("other", other)):
         if not isinstance(x, Tensor):
             raise TypeError(f"matmul: {name} must be a Tensor, got {type(x).__name__}")

@@ -161,6 +161,8 @@ def _check_pair(fn, input, target, same_shape=False):
 
 
 def mse_loss(input, target, reduction="mean"):
+    """``(input - target)²``, reduced by ``reduction`` (mean, sum or none)."""
+
     _check_pair("mse_loss", input, target)
     _check_reduction("mse_loss", reduction)
     diff = input - target
@@ -168,6 +170,8 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
+    """``|input - target|``, reduced by ``reduction``."""
+
     _check_pair("l1_loss", input, target)
     _check_reduction("l1_loss", reduction)
     return _reduce((input - target).abs(), reduction)

@@ -96,6 +96,10 @@ def _check_mode_amounts(mode, input, d, before, after, pad):
 
 
 def pad(input, pad, mode="constant", value=None):
+    """Pad the last dims of ``input``: ``pad`` is (left, right[, top, bottom[, front, back]]),
+    the last dim first, as ``torch.nn.functional.pad``; ``mode`` is constant (with ``value``),
+    reflect, replicate or circular. Negative pads crop.
+    """
     if not isinstance(input, Tensor):
         raise TypeError(f"pad: input must be a Tensor, got {type(input).__name__}")
     if not isinstance(pad, (tuple, list)):

@@ -164,6 +164,9 @@ def _check_reducible(input, dims, name):
 
 
 def sum(input, dim=None, keepdim=False, dtype=None):
+    """The sum over ``dim`` (an int, a tuple, or None for all), keeping reduced dims as size 1
+    with ``keepdim``; integer inputs sum in int64 unless ``dtype`` says otherwise.
+    """
     dims = normalize_dims(dim, input.ndim)
     if dtype is None and input.dtype.kind in "biu":
         dtype = backend.int64  # as PyTorch: integer sums do not overflow int32
@@ -171,6 +174,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
 
 
 def mean(input, dim=None, keepdim=False):
+    """The mean over ``dim`` (None: all) of a floating-point input."""
     if input.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, got {input.dtype}")
     return Mean.apply(input, normalize_dims(dim, input.ndim), keepdim)
@@ -189,12 +193,16 @@ def _correction(correction, unbiased):
 
 
 def var(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
+    """The variance over ``dim`` with Bessel's ``correction`` (default 1: the unbiased
+    estimate), as ``torch.var``.
+    """
     if input.dtype.kind != "f":
         raise RuntimeError(f"var(): input dtype must be floating point, got {input.dtype}")
     return Var.apply(input, normalize_dims(dim, input.ndim), _correction(correction, unbiased), keepdim)
 
 
 def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
+    """The square root of ``var`` (same arguments)."""
     return var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased).sqrt()
 
 
@@ -219,18 +227,25 @@ def max(input, dim=None, keepdim=False):
 
 
 def min(input, dim=None, keepdim=False):
+    """``min(input)``: the smallest element; ``min(input, dim)``: (values, indices) along
+    ``dim``; ``min(a, b)``: the elementwise minimum, as ``torch.min``.
+    """
     from .arithmetic import minimum
 
     return _extremum(input, dim, keepdim, "min", MinDim, Amin, MinResult, minimum)
 
 
 def amax(input, dim=None, keepdim=False):
+    """The largest value over ``dim`` (an int or a tuple); the gradient is split evenly among
+    tied maxima, as ``torch.amax``.
+    """
     dims = normalize_dims(dim, input.ndim)
     _check_reducible(input, dims, "amax")
     return Amax.apply(input, dims, keepdim)
 
 
 def amin(input, dim=None, keepdim=False):
+    """The smallest value over ``dim``; the gradient is split evenly among tied minima."""
     dims = normalize_dims(dim, input.ndim)
     _check_reducible(input, dims, "amin")
     return Amin.apply(input, dims, keepdim)
@@ -249,10 +264,12 @@ def _arg(input, dim, keepdim, name):
 
 
 def argmax(input, dim=None, keepdim=False):
+    """The index of the largest value over ``dim`` (of the flattened input when None)."""
     return _arg(input, dim, keepdim, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
+    """The index of the smallest value over ``dim`` (of the flattened input when None)."""
     return _arg(input, dim, keepdim, "argmin")
 
 

@@ -136,6 +136,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """``interpolate`` under its old name."""
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 

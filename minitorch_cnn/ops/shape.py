@@ -100,6 +100,9 @@ class SumToSize(Function):
 
 
 def reshape(input, *shape):
+    """A tensor of the same elements in ``shape`` (one dim may be -1): a view when the memory
+    allows, else a copy, as ``torch.reshape``.
+    """
     shape = _infer_shape(_shape_arg(shape, "reshape"), input.numel(), "reshape")
     return Reshape.apply(input, shape, False)
 
@@ -110,6 +113,7 @@ def view(input, *shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim`` to ``end_dim`` into one."""
     if input.ndim == 0:
         return reshape(input, (1,))
     start = normalize_dim(start_dim, input.ndim, "start_dim")
@@ -133,6 +137,7 @@ def unflatten(input, dim, sizes):
 
 
 def squeeze(input, dim=None):
+    """Drop dims of size 1 (only ``dim``, when given)."""
     if dim is None:
         dims = {i for i, s in enumerate(input.shape) if s == 1}
     else:
@@ -142,6 +147,7 @@ def squeeze(input, dim=None):
 
 
 def unsqueeze(input, dim):
+    """Insert a dim of size 1 at ``dim``."""
     d = normalize_dim(dim, input.ndim + 1)
     shape = list(input.shape)
     shape.insert(d, 1)
@@ -149,6 +155,7 @@ def unsqueeze(input, dim):
 
 
 def permute(input, *dims):
+    """A view with the dims in the order ``dims``."""
     dims = _shape_arg(dims, "permute")
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute: number of dims ({len(dims)}) does not match the input's ({input.ndim})")
@@ -159,6 +166,7 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
+    """A view with dims ``dim0`` and ``dim1`` swapped."""
     if input.ndim == 0:
         normalize_dim(dim0, 0)
         normalize_dim(dim1, 0)

@@ -79,17 +79,22 @@ def _float_input(input, name):
 
 
 def logsumexp(input, dim, keepdim=False):
+    """``log Σ e^{x}`` over ``dim``, computed as ``m + log Σ e^{x - m}`` with m the max."""
     dims = normalize_dims(dim, input.ndim)
     return LogSumExp.apply(_float_input(input, "logsumexp"), dims, keepdim)
 
 
 def softmax(input, dim, dtype=None):
+    """``e^{x_i} / Σ_j e^{x_j}`` along ``dim``, computed after subtracting the max (no overflow).
+    The gradient is ``y·(g - Σ g·y)``.
+    """
     if dtype is not None:
         input = input.to(backend.as_dtype(dtype))
     return Softmax.apply(_float_input(input, "softmax"), normalize_dim(dim, input.ndim))
 
 
 def log_softmax(input, dim, dtype=None):
+    """``x_i - log Σ_j e^{x_j}`` along ``dim``, computed stably (the log-sum-exp of the shifted input)."""
     if dtype is not None:
         input = input.to(backend.as_dtype(dtype))
     return LogSoftmax.apply(_float_input(input, "log_softmax"), normalize_dim(dim, input.ndim))

@@ -142,26 +142,32 @@ class Where(Function):
 
 
 def exp(input):
+    """``e^input`` (gradient ``e^input·g``)."""
     return Exp.apply(as_operand(input, "input"))
 
 
 def log(input):
+    """The natural logarithm (gradient ``g / input``)."""
     return Log.apply(as_operand(input, "input"))
 
 
 def sqrt(input):
+    """``√input`` (gradient ``g / (2√input)``)."""
     return Sqrt.apply(as_operand(input, "input"))
 
 
 def abs(input):
+    """``|input|`` (gradient ``sign(input)·g``, 0 at 0 as PyTorch)."""
     return Abs.apply(as_operand(input, "input"))
 
 
 def tanh(input):
+    """``tanh(x)`` (gradient ``(1 - tanh²x)·g``)."""
     return Tanh.apply(as_operand(input, "input"))
 
 
 def sigmoid(input):
+    """``1 / (1 + e^{-x})`` (gradient ``σ(x)·(1 - σ(x))·g``)."""
     return Sigmoid.apply(as_operand(input, "input"))
 
 
@@ -237,17 +243,21 @@ class Sign(Function):
 
 
 def sign(input):
+    """-1, 0 or 1 by the sign of each element; its gradient is zero."""
     input = as_operand(input, "input")
     return Sign.apply(input) if input.dtype.kind == "f" else _unrecorded("sign", input)
 
 
 def isnan(input):
+    """A bool tensor: where ``input`` is NaN."""
     return _unrecorded("isnan", input)
 
 
 def isinf(input):
+    """A bool tensor: where ``input`` is +inf or -inf."""
     return _unrecorded("isinf", input)
 
 
 def isfinite(input):
+    """A bool tensor: where ``input`` is neither NaN nor infinite."""
     return _unrecorded("isfinite", input)

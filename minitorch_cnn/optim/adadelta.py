@@ -19,6 +19,10 @@ from .optimizer import Optimizer, ascent_and_l2, refuse_unsupported, state_array
 
 
 class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012): ``v ← ρ·v + (1 - ρ)·g²``,
+    ``Δ = √(u + ε)/√(v + ε)·g``, ``u ← ρ·u + (1 - ρ)·Δ²``, ``w ← w - lr·Δ``.
+    """
+
     _hyper = (LR, Number("rho", "Invalid rho value", 0.0, 1.0), EPS, WEIGHT_DECAY, MAXIMIZE)
     _state_keys = frozenset({"step", "square_avg", "acc_delta"})
 

@@ -18,6 +18,15 @@ from .optimizer import Optimizer, as_pair, state_array
 
 
 class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015)::
+
+        m ← β₁·m + (1 - β₁)·g;   v ← β₂·v + (1 - β₂)·g²
+        w ← w - lr·m̂ / (√v̂ + ε),   m̂ = m / (1 - β₁ᵗ),   v̂ = v / (1 - β₂ᵗ)
+
+    ``weight_decay`` adds λ·w to g (L2; ``AdamW`` decays the weights instead), ``amsgrad``
+    uses the running maximum of v̂.
+    """
+
     _decoupled = False
     _hyper = (LR, EPS, BETAS, WEIGHT_DECAY, Flag("amsgrad"), MAXIMIZE)
     _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})

@@ -20,6 +20,10 @@ ADAM_FAMILY = (LR, EPS, BETAS, WEIGHT_DECAY, MAXIMIZE)
 
 
 class Adamax(Optimizer):
+    """Adamax, Adam's infinity-norm variant: ``m ← β₁·m + (1 - β₁)·g``,
+    ``u ← max(β₂·u, |g| + ε)``, ``w ← w - lr/(1 - β₁ᵗ)·m/u``.
+    """
+
     _hyper = ADAM_FAMILY
     _state_keys = frozenset({"step", "exp_avg", "exp_inf"})
 

@@ -11,6 +11,10 @@ from .scheduler_base import LRScheduler, check_sub_states
 
 
 class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: ``step()`` steps each in turn, each
+    from the rate the previous ones left, as ``torch.optim.lr_scheduler.ChainedScheduler``.
+    """
+
     def __init__(self, schedulers, optimizer=None):
         # Not LRScheduler.__init__: the chained schedulers have each made their first step.
         from .lr_scheduler import ReduceLROnPlateau

@@ -19,6 +19,10 @@ from .optimizer import Optimizer, as_pair, refuse_unsupported, state_array, weig
 
 
 class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat, 2016), with PyTorch's momentum decay schedule
+    ``μ_t = β₁·(1 - 0.5·0.96^{t·momentum_decay})``.
+    """
+
     _hyper = ADAM_FAMILY + (Number("momentum_decay", "Invalid momentum_decay value"), Flag("decoupled_weight_decay"))
     _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "mu_product"})
 

@@ -20,6 +20,11 @@ from .optimizer import Optimizer, as_pair, refuse_unsupported, state_array, weig
 
 
 class RAdam(Optimizer):
+    """Rectified Adam (Liu et al., 2020): Adam whose adaptive step is switched on only once
+    the variance of its estimate is tractable (ρ_t > 5), and rectified by r_t until then;
+    before that, plain momentum SGD steps.
+    """
+
     _hyper = ADAM_FAMILY + (Flag("decoupled_weight_decay"),)
     _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq"})
 

@@ -16,6 +16,10 @@ from .optimizer import Optimizer, state_array
 
 
 class RMSprop(Optimizer):
+    """RMSprop: ``v ← α·v + (1 - α)·g²``, ``w ← w - lr·g / (√v + ε)``; ``centered`` subtracts
+    the squared running mean of g, ``momentum`` keeps a buffer of the steps.
+    """
+
     _hyper = (LR, EPS, MOMENTUM, WEIGHT_DECAY, Number("alpha", "Invalid alpha value"), Flag("centered"), MAXIMIZE)
     _state_keys = frozenset({"step", "square_avg", "grad_avg", "momentum_buffer"})
 
@@ -34,6 +38,10 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    """Adagrad: ``s ← s + g²``, ``w ← w - lr_t·g / (√s + ε)`` with
+    ``lr_t = lr / (1 + (t - 1)·lr_decay)``.
+    """
+
     _hyper = (LR, Number("lr_decay", "Invalid lr_decay value"), WEIGHT_DECAY,
               Number("initial_accumulator_value", "Invalid initial_accumulator_value value"), EPS, MAXIMIZE)
     _state_keys = frozenset({"step", "sum"})

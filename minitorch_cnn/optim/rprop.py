@@ -30,6 +30,11 @@ STEP_SIZES = Pair("step_sizes", lambda i: "Invalid step_sizes",
 
 
 class Rprop(Optimizer):
+    """Resilient backpropagation: each weight's step grows by ``etas[1]`` while its gradient
+    keeps its sign and shrinks by ``etas[0]`` when it flips, within ``step_sizes``; only the
+    gradient's sign is used.
+    """
+
     _hyper = (LR, ETAS, STEP_SIZES, MAXIMIZE)
     _state_keys = frozenset({"step", "prev", "step_size"})
 

@@ -56,6 +56,11 @@ def check_sub_states(scheduler, states) -> None:
 
 
 class LRScheduler:
+    """The base of the epoch-indexed schedules: a subclass gives ``lr_at(base_lr, t)``, the
+    closed form; ``step()`` moves to t + 1 and writes each group's rate (PyTorch's recursive
+    rule once something else has changed the rate), and ``state_dict``/``load_state_dict``
+    save and restore it (all or nothing).
+    """
     # schedules with no closed form (MultiplicativeLR) always follow the current rate
     _recursive_only = False
 

@@ -19,6 +19,16 @@ from .optimizer import Optimizer, state_array
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent with momentum μ, dampening, Nesterov and weight decay λ,
+    PyTorch's formula::
+
+        g ← ∇ + λ·w;   b ← μ·b + (1 - dampening)·g;   g ← g + μ·b (Nesterov) or b;   w ← w - lr·g
+
+    Example::
+
+        >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    """
+
     _hyper = (LR, MOMENTUM, WEIGHT_DECAY, Number("dampening", "Invalid dampening value", -math.inf),
               Flag("nesterov"), MAXIMIZE)
     _state_keys = frozenset({"momentum_buffer"})
