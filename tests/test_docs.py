@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import doc_examples  # noqa: E402
 
 PAGES = [ROOT / "README.md"] + sorted(p for p in (ROOT / "docs").rglob("*.md") if "api" not in p.parts)
-RUNNABLE = {"python", "console"}
+RUNNABLE = {"python", "pycon", "console"}
 # fenced blocks that only show text: outputs, tables, file layouts, formulas
 SHOWN_ONLY = {"", "text", "json", "yaml", "cuda", "c", "cpp", "ini", "toml", "math"}
 

@@ -9,6 +9,9 @@ What a page may hold (docs/contributing.md, "How the examples are checked"):
 - A ```python block runs; a page's python blocks run in order in one namespace. When the
   block is followed by a line ``Output:`` and a fenced block, that block is what the
   python block prints.
+- A ```pycon block is an interactive session: each ``>>> `` statement (``... `` continuing
+  it) runs in the page's namespace, an expression's value is shown as the interpreter
+  shows it, and the lines without a prompt are what the session shows.
 - A ```console block holds commands (lines beginning ``$ ``, a trailing ``\\`` continuing
   one) each followed by what it prints (stdout and stderr together). A page's commands run
   in order, in one shell folder per page (a fresh temporary folder), so that a later
@@ -206,6 +209,9 @@ def run_page(page: pathlib.Path, *, console: bool = True, python: bool = True) -
                     exec(compile(block.text, f"{page}:{block.start}", "exec"), namespace)  # noqa: S102 (our docs)
                 results.append(Result(block, None, block.output.text if block.output else "", printed.getvalue()
                                       if block.output else "", folder))
+            elif block.language == "pycon" and python:
+                results.append(Result(block, None, session_output(block.text), _run_session(block.text, namespace,
+                                                                                            folder, page), folder))
             elif block.language == "console" and console:
                 for command, shown in console_commands(block):
                     # bytes, decoded here: text mode would turn a progress bar's carriage returns into newlines
@@ -214,6 +220,33 @@ def run_page(page: pathlib.Path, *, console: bool = True, python: bool = True) -
                     printed = as_a_terminal_shows(done.stdout.decode("utf-8", "replace"))
                     results.append(Result(block, command, shown, printed, folder))
     return results
+
+
+def session_statements(text: str) -> list[str]:
+    """The statements of an interactive session (``>>> `` lines and their ``... `` continuations)."""
+    statements = []
+    for line in text.split("\n"):
+        if line.startswith(">>> "):
+            statements.append(line[4:])
+        elif line.startswith("... ") or line == "...":
+            statements[-1] += "\n" + line[4:]
+    return statements
+
+
+def session_output(text: str) -> str:
+    """What an interactive session shows as printed: every line that is not a prompt."""
+    return "\n".join(line for line in text.rstrip("\n").split("\n")
+                     if not line.startswith((">>> ", "... ")) and line != "...")
+
+
+def _run_session(text, namespace, folder, page) -> str:
+    """Run a session's statements as the interpreter does: an expression's value is shown
+    (its repr, None shown as nothing)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), _working_directory(folder):
+        for statement in session_statements(text):
+            exec(compile(statement + "\n", f"{page}", "single"), namespace)  # noqa: S102 (our docs)
+    return printed.getvalue()
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import os
 import time
 
 EXAMPLES = """examples:
-  minitorch-cnn train                                   LeNet-5 on the shipped digits (30 epochs, about 30 s)
+  minitorch-cnn train                                   LeNet-5 on the shipped digits (30 epochs, about 20 s)
   minitorch-cnn train --augment --epochs 40             with random crops
   minitorch-cnn train --data mnist --data-dir ~/data/mnist --epochs 3 --lr 0.02
   minitorch-cnn train --model resnet_cifar --model-option depth=20 --data cifar10 --data-dir ~/data \\
