@@ -169,7 +169,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     ``torch.arange``: int64 when every bound is an int, else the default float dtype. Bounds
     must be finite numbers; ``step`` nonzero and pointing from start to end.
 
-    Example::
+    Example:
 
         >>> mt.arange(0, 1, 0.25)
         tensor([0.  , 0.25, 0.5 , 0.75])

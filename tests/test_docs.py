@@ -68,3 +68,16 @@ def test_the_comparison_normalises_only_what_varies():
     assert doc_examples.matches(bar.replace("19.2", "3.1") + "\nx", bar + "\nx")
     assert not doc_examples.matches("x", bar + "\nx")  # a bar is forgiven only where the page shows one
     assert doc_examples.as_a_terminal_shows("start\n\repoch 1: 5%\repoch 1: 100%\r      \rdone") == "start\ndone"
+
+
+def test_the_readmes_links_work_on_the_repository_host():
+    """The README is read on the repository host, not on the site: its links into the
+    checkout are relative and name files that exist."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    links = [link.split("#")[0] for link in re.findall(r"\]\(([^)]+)\)", text) if not re.match(r"\w+:", link)]
+    assert links, "the README links nothing"
+    for link in links:
+        assert not link.startswith("/"), f"README.md: {link} is absolute; on the repository host it breaks"
+        assert (ROOT / link).exists(), f"README.md links {link}, which does not exist"

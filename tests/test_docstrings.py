@@ -40,3 +40,32 @@ def test_the_layers_say_their_shapes():
 
     for layer in (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.MaxPool2d, nn.CrossEntropyLoss, nn.ReLU):
         assert "Shape:" in _own_docstring(layer), layer.__name__
+
+
+def _examples():
+    """(name, object) of every public name whose docstring holds a ``>>>`` example."""
+    seen = set()
+    for module_name in MODULES:
+        for name, obj in _public(module_name):
+            if ">>>" in _own_docstring(obj) and obj not in seen:
+                seen.add(obj)
+                yield f"{module_name}.{name}", obj
+
+
+@pytest.mark.cpu_only("the examples show CPU tensors")
+@pytest.mark.parametrize("name, obj", list(_examples()), ids=lambda value: value if isinstance(value, str) else "")
+def test_docstring_examples_print_what_they_show(name, obj):
+    """The API reference's examples run (as doctests, with ``mt``, ``nn``, ``F`` and ``optim``
+    imported) and print what they show."""
+    import doctest
+
+    import minitorch_cnn as mt
+    from minitorch_cnn import nn, optim
+    from minitorch_cnn.nn import functional as F
+
+    test = doctest.DocTestParser().get_doctest(_own_docstring(obj), {"mt": mt, "nn": nn, "F": F, "optim": optim},
+                                               name, None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    output = []
+    runner.run(test, out=output.append)
+    assert runner.failures == 0, "".join(output)

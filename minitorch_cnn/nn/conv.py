@@ -153,7 +153,7 @@ class Conv2d(_Conv):
           H_out = ⌊(H + 2·padding[0] - dilation[0]·(KH - 1) - 1) / stride[0]⌋ + 1 (W alike);
           ``padding="same"`` keeps H and W (stride 1).
 
-    Example::
+    Example:
 
         >>> conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
         >>> conv(mt.randn(8, 3, 32, 32)).shape

@@ -31,7 +31,7 @@ class Linear(Module):
         - Input: (*, in_features), any number of leading dims.
         - Output: (*, out_features).
 
-    Example::
+    Example:
 
         >>> nn.Linear(20, 30)(mt.randn(128, 20)).shape
         (128, 30)

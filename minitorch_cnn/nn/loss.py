@@ -32,7 +32,7 @@ class CrossEntropyLoss(_WeightedLoss):
           input's shape.
         - Output: a scalar, or the target's shape with ``reduction="none"``.
 
-    Example::
+    Example:
 
         >>> loss = nn.CrossEntropyLoss(label_smoothing=0.1)(mt.randn(4, 10), mt.tensor([3, 1, 4, 1]))
     """

@@ -24,9 +24,14 @@ class SGD(Optimizer):
 
         g ← ∇ + λ·w;   b ← μ·b + (1 - dampening)·g;   g ← g + μ·b (Nesterov) or b;   w ← w - lr·g
 
-    Example::
+    Example:
 
+        >>> model = nn.Linear(4, 2)
         >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+        >>> model(mt.ones(1, 4)).sum().backward()
+        >>> opt.step()
+        >>> opt.state_dict()["param_groups"][0]["momentum"]
+        0.9
     """
 
     _hyper = (LR, MOMENTUM, WEIGHT_DECAY, Number("dampening", "Invalid dampening value", -math.inf),
