@@ -44,14 +44,22 @@ class ReLU(_Elementwise):
 
 
 class ReLU6(ReLU):
-    """``min(max(0, x), 6)`` (MobileNet's bounded ReLU)."""
+    """``min(max(0, x), 6)`` (MobileNet's bounded ReLU).
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.relu6(input)
 
 
 class Hardtanh(_Elementwise):
-    """``x`` clipped to [min_val, max_val]."""
+    """``x`` clipped to [min_val, max_val].
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     _options = ("min_val", "max_val")
 
@@ -84,7 +92,11 @@ class LeakyReLU(_Elementwise):
 
 
 class PReLU(Module):
-    """Leaky ReLU with a learned slope, one shared (default) or one per channel."""
+    """Leaky ReLU with a learned slope, one shared (default) or one per channel.
+
+    Shape:
+        - Input: (N, C, ...) or any shape when num_parameters is 1; Output: the same.
+    """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
@@ -106,7 +118,11 @@ class PReLU(Module):
 
 
 class ELU(_Elementwise):
-    """``x`` for ``x > 0``, else ``alpha·(e^x - 1)`` (Clevert et al., 2016)."""
+    """``x`` for ``x > 0``, else ``alpha·(e^x - 1)`` (Clevert et al., 2016).
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     _options = ("alpha",)
 
@@ -119,7 +135,11 @@ class ELU(_Elementwise):
 
 
 class CELU(ELU):
-    """``max(0, x) + min(0, alpha·(e^{x/alpha} - 1))``: ELU made continuously differentiable."""
+    """``max(0, x) + min(0, alpha·(e^{x/alpha} - 1))``: ELU made continuously differentiable.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.celu(input, self.alpha)
@@ -128,6 +148,9 @@ class CELU(ELU):
 class SELU(ReLU):
     """``scale·(max(0, x) + min(0, alpha·(e^x - 1)))`` with Klambauer et al.'s
     alpha ≈ 1.6733 and scale ≈ 1.0507 (self-normalising networks).
+
+    Shape:
+        - Input: any shape; Output: the same.
     """
 
     def forward(self, input):
@@ -137,6 +160,9 @@ class SELU(ReLU):
 class GELU(_Elementwise):
     """``x·Φ(x)``, Φ the standard normal CDF; ``approximate="tanh"`` uses
     ``0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))``.
+
+    Shape:
+        - Input: any shape; Output: the same.
     """
 
     _options = ("approximate",)
@@ -154,56 +180,88 @@ class GELU(_Elementwise):
 
 
 class SiLU(ReLU):
-    """``x·σ(x)`` (also called swish)."""
+    """``x·σ(x)`` (also called swish).
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.silu(input)
 
 
 class Mish(ReLU):
-    """``x·tanh(softplus(x))``."""
+    """``x·tanh(softplus(x))``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.mish(input)
 
 
 class Hardswish(ReLU):
-    """``x·relu6(x + 3)/6`` (MobileNetV3)."""
+    """``x·relu6(x + 3)/6`` (MobileNetV3).
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.hardswish(input)
 
 
 class Hardsigmoid(ReLU):
-    """``relu6(x + 3)/6``."""
+    """``relu6(x + 3)/6``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.hardsigmoid(input)
 
 
 class Sigmoid(Module):
-    """``1 / (1 + e^{-x})``."""
+    """``1 / (1 + e^{-x})``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return sigmoid(input)
 
 
 class Tanh(Module):
-    """``tanh(x)``."""
+    """``tanh(x)``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return tanh(input)
 
 
 class LogSigmoid(Module):
-    """``log σ(x) = -softplus(-x)``, computed stably."""
+    """``log σ(x) = -softplus(-x)``, computed stably.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return A.logsigmoid(input)
 
 
 class Softplus(_Elementwise):
-    """``log(1 + e^{βx})/β``, and ``x`` itself where ``βx > threshold``."""
+    """``log(1 + e^{βx})/β``, and ``x`` itself where ``βx > threshold``.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     _options = ("beta", "threshold")
 
@@ -216,7 +274,11 @@ class Softplus(_Elementwise):
 
 class Softmax(_Elementwise):
     """Softmax along ``dim``. PyTorch's implicit dim choice (deprecated there) is not
-    copied: ``dim`` is required here."""
+    copied: ``dim`` is required here.
+
+    Shape:
+        - Input: any shape; Output: the same, summing to 1 along ``dim``.
+    """
 
     _options = ("dim",)
 
@@ -228,7 +290,11 @@ class Softmax(_Elementwise):
 
 
 class LogSoftmax(Softmax):
-    """``log_softmax`` along ``dim`` as a layer."""
+    """``log_softmax`` along ``dim`` as a layer.
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return log_softmax(input, self.dim)

@@ -129,7 +129,12 @@ class _Conv(_ConvNd):
 
 
 class Conv1d(_Conv):
-    """1-D convolution over (N, C_in, L) inputs; weight (C_out, C_in/groups, K)."""
+    """1-D convolution over (N, C_in, L) inputs; weight (C_out, C_in/groups, K).
+
+    Shape:
+        - Input: (N, C_in, L) or (C_in, L); Output: (N, C_out, L_out),
+          L_out = ⌊(L + 2·padding - dilation·(K - 1) - 1) / stride⌋ + 1.
+    """
     _spatial = 1
     _function = staticmethod(conv_ops.conv1d)
 
@@ -198,13 +203,23 @@ class _ConvTranspose(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTranspose):
-    """Transposed 1-D convolution; weight (C_in, C_out/groups, K)."""
+    """Transposed 1-D convolution; weight (C_in, C_out/groups, K).
+
+    Shape:
+        - Input: (N, C_in, L); Output: (N, C_out, L_out),
+          L_out = (L - 1)·stride - 2·padding + dilation·(K - 1) + output_padding + 1.
+    """
     _spatial = 1
     _function = staticmethod(conv_ops.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTranspose):
     """Transposed 2-D convolution (the gradient of Conv2d in its input); weight
-    (C_in, C_out/groups, KH, KW)."""
+    (C_in, C_out/groups, KH, KW).
+
+    Shape:
+        - Input: (N, C_in, H, W) or (C_in, H, W); Output: (N, C_out, H_out, W_out),
+          H_out = (H - 1)·stride[0] - 2·padding[0] + dilation[0]·(KH - 1) + output_padding[0] + 1 (W alike).
+    """
     _spatial = 2
     _function = staticmethod(conv_ops.conv_transpose2d)

@@ -21,14 +21,22 @@ class _DropoutBase(Module):
 
 
 class Dropout(_DropoutBase):
-    """Zeroes elements with probability p in training, scaling the rest by 1/(1-p)."""
+    """Zeroes elements with probability p in training, scaling the rest by 1/(1-p).
+
+    Shape:
+        - Input: any shape; Output: the same.
+    """
 
     def forward(self, input):
         return D.dropout(input, self.p, self.training)
 
 
 class Dropout2d(_DropoutBase):
-    """Zeroes whole channels with probability p in training, scaling the rest by 1/(1-p)."""
+    """Zeroes whole channels with probability p in training, scaling the rest by 1/(1-p).
+
+    Shape:
+        - Input: (N, C, H, W) or (C, H, W): whole channels are zeroed; Output: the same.
+    """
 
     def forward(self, input):
         return D.dropout2d(input, self.p, self.training)
@@ -36,7 +44,11 @@ class Dropout2d(_DropoutBase):
 
 class StochasticDepth(Module):
     """Drops a residual branch per sample ("row") or per batch ("batch") with probability
-    p in training, as torchvision.ops.StochasticDepth (drop-path)."""
+    p in training, as torchvision.ops.StochasticDepth (drop-path).
+
+    Shape:
+        - Input: (N, ...) (``mode='row'``: per sample) or any; Output: the same.
+    """
 
     def __init__(self, p: float, mode: str):
         super().__init__()

@@ -12,7 +12,11 @@ from .parameter import Parameter
 
 
 class Identity(Module):
-    """Returns its input; takes (and ignores) any arguments, as PyTorch."""
+    """Returns its input; takes (and ignores) any arguments, as PyTorch.
+
+    Shape:
+        - Input: any; Output: the input itself.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -63,7 +67,11 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    """Flattens dims start_dim..end_dim (default: all but the batch dim)."""
+    """Flattens dims start_dim..end_dim (default: all but the batch dim).
+
+    Shape:
+        - Input: (*, S_start, ..., S_end, *); Output: (*, S_start·...·S_end, *).
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
@@ -77,7 +85,11 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Expands dim ``dim`` into ``unflattened_size``."""
+    """Expands dim ``dim`` into ``unflattened_size``.
+
+    Shape:
+        - Input: (*, S, *) along ``dim``; Output: (*, U_1, ..., U_k, *) with ∏U = S.
+    """
 
     def __init__(self, dim: int, unflattened_size):
         super().__init__()

@@ -100,7 +100,11 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over (N, C) or (N, C, L) inputs."""
+    """Batch norm over (N, C) or (N, C, L) inputs.
+
+    Shape:
+        - Input: (N, C) or (N, C, L); Output: the same.
+    """
     _ndims = (2, 3)
     _what = "(N, C) or (N, C, L)"
 
@@ -199,7 +203,11 @@ class InstanceNorm3d(_InstanceNorm):
 
 
 class LayerNorm(Module):
-    """Normalises over the trailing ``normalized_shape`` dims, with elementwise affine."""
+    """Normalises over the trailing ``normalized_shape`` dims, with elementwise affine.
+
+    Shape:
+        - Input: (*, normalized_shape); Output: the same.
+    """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  device=None, dtype=None):
@@ -229,7 +237,11 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalises groups of channels of each sample; per-channel affine."""
+    """Normalises groups of channels of each sample; per-channel affine.
+
+    Shape:
+        - Input: (N, C, ...), C divisible by num_groups; Output: the same.
+    """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
                  dtype=None):
@@ -256,7 +268,11 @@ class GroupNorm(Module):
 
 
 class LocalResponseNorm(Module):
-    """AlexNet's local response normalisation across ``size`` neighbouring channels."""
+    """AlexNet's local response normalisation across ``size`` neighbouring channels.
+
+    Shape:
+        - Input: (N, C, ...); Output: the same.
+    """
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()

@@ -13,6 +13,9 @@ class DataParallel(Module):
     """PyTorch's ``DataParallel`` on one device: the wrapped module, called as it is (its
     parameters and ``state_dict`` keys under ``module.``, as PyTorch's), so that programs
     written for several GPUs run unchanged.
+
+    Shape:
+        - Input and output: the wrapped module's.
     """
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0):

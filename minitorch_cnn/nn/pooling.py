@@ -119,7 +119,11 @@ class AdaptiveMaxPool2d(_AdaptivePoolNd):
 
 
 class GlobalAvgPool2d(Module):
-    """Mean over H and W: (N, C, H, W) -> (N, C, 1, 1) (NiN, GoogLeNet, ResNet heads)."""
+    """Mean over H and W: (N, C, H, W) -> (N, C, 1, 1) (NiN, GoogLeNet, ResNet heads).
+
+    Shape:
+        - Input: (N, C, H, W); Output: (N, C, 1, 1).
+    """
 
     def forward(self, input):
         check_input(self, input, (3, 4), what=_PLANE)
@@ -127,7 +131,12 @@ class GlobalAvgPool2d(Module):
 
 
 class MaxUnpool2d(Module):
-    """Puts each value back where ``MaxPool2d(return_indices=True)`` found it."""
+    """Puts each value back where ``MaxPool2d(return_indices=True)`` found it.
+
+    Shape:
+        - Input: (N, C, H, W) with the pooling's indices; Output: (N, C, H_out, W_out), by default
+          (H - 1)·stride - 2·padding + kernel_size (``output_size`` to choose).
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()

@@ -10,6 +10,10 @@ from .module import Module
 class Upsample(Module):
     """``interpolate`` as a layer: to ``size`` or by ``scale_factor``, with ``mode`` nearest,
     nearest-exact, linear, bilinear or trilinear.
+
+    Shape:
+        - Input: (N, C, L), (N, C, H, W) or (N, C, D, H, W); Output: the same with each spatial size
+          ``size`` or ⌊size·scale_factor⌋.
     """
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
@@ -27,21 +31,33 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """Nearest-neighbour upsampling of 4-D inputs (``Upsample(mode='nearest')``)."""
+    """Nearest-neighbour upsampling of 4-D inputs (``Upsample(mode='nearest')``).
+
+    Shape:
+        - Input: (N, C, H, W); Output: (N, C, H_out, W_out).
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, "nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """Bilinear with align_corners=True (what this deprecated PyTorch layer does)."""
+    """Bilinear with align_corners=True (what this deprecated PyTorch layer does).
+
+    Shape:
+        - Input: (N, C, H, W); Output: (N, C, H_out, W_out) (align_corners=True, as PyTorch).
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, "bilinear", True)
 
 
 class PixelShuffle(Module):
-    """(N, C·r², H, W) → (N, C, H·r, W·r): the sub-pixel convolution's rearrangement (Shi et al., 2016)."""
+    """(N, C·r², H, W) → (N, C, H·r, W·r): the sub-pixel convolution's rearrangement (Shi et al., 2016).
+
+    Shape:
+        - Input: (*, C·r², H, W); Output: (*, C, H·r, W·r).
+    """
 
     def __init__(self, upscale_factor: int):
         super().__init__()
@@ -55,7 +71,11 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """The inverse of ``PixelShuffle``: (N, C, H·r, W·r) → (N, C·r², H, W)."""
+    """The inverse of ``PixelShuffle``: (N, C, H·r, W·r) → (N, C·r², H, W).
+
+    Shape:
+        - Input: (*, C, H·r, W·r); Output: (*, C·r², H, W).
+    """
 
     def __init__(self, downscale_factor: int):
         super().__init__()
@@ -69,7 +89,11 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
-    """ShuffleNet's shuffle: channels viewed as (groups, C/groups), transposed and flattened."""
+    """ShuffleNet's shuffle: channels viewed as (groups, C/groups), transposed and flattened.
+
+    Shape:
+        - Input: (N, C, ...), C divisible by groups; Output: the same.
+    """
 
     def __init__(self, groups: int):
         super().__init__()

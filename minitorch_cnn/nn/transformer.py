@@ -20,7 +20,12 @@ from .parameter import Parameter
 class MultiheadAttention(Module):
     """Attention over ``num_heads`` heads of size embed_dim/num_heads. Parameters as
     PyTorch: ``in_proj_weight`` (3E, E) packing Q, K, V; ``in_proj_bias``; ``out_proj``.
-    Inputs are (L, N, E), or (N, L, E) with ``batch_first=True``."""
+    Inputs are (L, N, E), or (N, L, E) with ``batch_first=True``.
+
+    Shape:
+        - Query: (L, N, E), or (N, L, E) with ``batch_first``; key and value: (S, N, E) or (N, S, E).
+        - Output: (L, N, E) or (N, L, E), and the attention weights (N, L, S) averaged over heads.
+    """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  batch_first: bool = False, device=None, dtype=None):
@@ -67,7 +72,11 @@ class MultiheadAttention(Module):
 
 class TransformerEncoderLayer(Module):
     """Self-attention then a feed-forward block, each with a residual connection and
-    layer norm: after (``norm_first=False``, the original paper) or before (pre-norm, ViT)."""
+    layer norm: after (``norm_first=False``, the original paper) or before (pre-norm, ViT).
+
+    Shape:
+        - Input: (S, N, E), or (N, S, E) with ``batch_first``; Output: the same.
+    """
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
@@ -105,7 +114,11 @@ class TransformerEncoderLayer(Module):
 
 
 class TransformerEncoder(Module):
-    """``num_layers`` deep copies of ``encoder_layer``, then an optional final norm."""
+    """``num_layers`` deep copies of ``encoder_layer``, then an optional final norm.
+
+    Shape:
+        - Input: (S, N, E), or (N, S, E) with ``batch_first``; Output: the same.
+    """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm=None):
         super().__init__()
