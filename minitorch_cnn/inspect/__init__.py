@@ -1,11 +1,15 @@
 """Tools for studying a model layer by layer: ``summary`` (the per-layer table of output
 shapes, parameters, multiply-accumulates and activation memory) and
 ``activation_statistics`` (activation mean/std/zeros and gradient norms per layer), and
-``profile`` (the time a block spends per op, per kernel and in the optimizer)."""
+``profile`` (the time a block spends per op, per kernel and in the optimizer), and
+``receptive_field`` / ``measured_receptive_field`` (which input pixels an output unit
+sees: the closed form, and measured by backpropagation)."""
 
 from .activations import INIT_SCHEMES, LayerStats, activation_statistics, reinitialize_
 from .profile import Profile, profile
+from .receptive_field import ReceptiveField, measured_receptive_field, receptive_field
 from .summary import LayerRow, ModelSummary, count_macs, parse_input_size, summary
 
 __all__ = ["LayerRow", "ModelSummary", "count_macs", "parse_input_size", "summary", "LayerStats",
-           "activation_statistics", "reinitialize_", "INIT_SCHEMES", "Profile", "profile"]
+           "activation_statistics", "reinitialize_", "INIT_SCHEMES", "Profile", "profile", "ReceptiveField",
+           "receptive_field", "measured_receptive_field"]
