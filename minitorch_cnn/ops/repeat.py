@@ -46,8 +46,13 @@ def repeat(input, *sizes):
     expanded = []
     for r, s in zip(sizes, shape):
         expanded += [r, s]
-    out = input.reshape(spread).expand(expanded)
-    return out.reshape(tuple(r * s for r, s in zip(sizes, shape)))
+    target = tuple(r * s for r, s in zip(sizes, shape))
+    if all(r == 1 for r in sizes):  # no tiling: a reshape alone would be a view of the input
+        return input.reshape(target).clone()
+    # the reshape of the expanded view is itself a view where a repeated dim leads (stride 0):
+    # PyTorch's repeat always returns new memory, so that writing into one copy leaves the
+    # others (and the input) as they were
+    return input.reshape(spread).expand(expanded).reshape(target).contiguous()
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

@@ -247,3 +247,16 @@ def test_cumsum_is_the_running_sum(device, shape, seed, data):
     assert mt.gradgradcheck(lambda t: (t * t).cumsum(dim), (x,))
     assert mt.tensor([True, True]).cumsum(0).tolist() == [1, 2]
     assert mt.tensor([1, 2], dtype=mt.int32).cumsum(0).dtype == mt.int64
+
+
+@pytest.mark.parametrize("sizes", [(3, 1, 1), (1, 1, 1), (2, 2, 1), (4, 1, 1, 1)])
+def test_repeat_returns_new_memory_that_can_be_written(device, sizes):
+    """As torch.Tensor.repeat: a copy, never a view of the input or of itself (a leading
+    repeated dim was a stride-0 view, which refused writes and would have shared them)."""
+    x = mt.arange(6, dtype=mt.float32, device=device).reshape(1, 2, 3)
+    out = x.repeat(*sizes)
+    out[(0,) * out.ndim] = 100.0
+    assert host(x).tolist() == [[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]]
+    expected = np.tile(np.arange(6, dtype=np.float32).reshape(1, 2, 3), sizes)
+    expected[(0,) * expected.ndim] = 100.0
+    np.testing.assert_array_equal(host(out), expected)
