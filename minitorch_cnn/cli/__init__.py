@@ -7,6 +7,7 @@ commands:
   models      the registered models with their parameter counts
   inspect     activation statistics and gradient norms per layer, under chosen initialisations
   gradcheck   run the registered gradient checks (ops and whole models) and print a table
+  experiment  run a lecture's claim as a small experiment and give the verdict from the numbers
 
 'minitorch-cnn COMMAND --help' shows each command's options and examples.
 Exit codes: 0 success, 1 the job ran and failed (a gradient check failed, training
@@ -21,7 +22,7 @@ import os
 import sys
 
 from .. import backend
-from . import evaluate, gradcheck, inspect_layers, summary, train
+from . import evaluate, experiment, gradcheck, inspect_layers, summary, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_parsers(sub)
     inspect_layers.add_parser(sub)
     gradcheck.add_parser(sub)
+    experiment.add_parser(sub)
     return parser
 
 
