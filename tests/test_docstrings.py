@@ -9,7 +9,7 @@ import pytest
 # the modules docs/api renders, each with its public names (__all__, else what dir shows)
 MODULES = ["minitorch_cnn", "minitorch_cnn.nn", "minitorch_cnn.nn.functional", "minitorch_cnn.nn.init",
            "minitorch_cnn.optim", "minitorch_cnn.optim.lr_scheduler", "minitorch_cnn.data", "minitorch_cnn.models",
-           "minitorch_cnn.inspect", "minitorch_cnn.kernels"]
+           "minitorch_cnn.inspect", "minitorch_cnn.experiments", "minitorch_cnn.kernels"]
 
 
 def _public(module_name):

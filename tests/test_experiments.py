@@ -69,7 +69,7 @@ def test_the_two_stages_compared_see_five_pixels_with_18_and_25_weights_per_chan
 
 
 def test_an_unknown_experiment_is_named_with_the_list():
-    with pytest.raises(ValueError, match="no experiment 'nope'; the experiments: two-3x3"):
+    with pytest.raises(ValueError, match="no experiment 'nope'; the experiments: init, batch-norm"):
         experiment("nope")
 
 

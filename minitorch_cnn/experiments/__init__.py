@@ -5,8 +5,10 @@ with its claim, its source, the rule that decides the verdict, and its measured 
 from .base import Experiment, Outcome, Settings, format_table, run_experiment
 from .costs import BOTTLENECK, SEPARABLE
 from .fields import RECEPTIVE_FIELD, TWO_3X3
+from .training import BATCH_NORM, DROPOUT, GAP, INIT
 
-EXPERIMENTS = {e.name: e for e in (TWO_3X3, BOTTLENECK, SEPARABLE, RECEPTIVE_FIELD)}
+# in the lectures' order: initialisation, normalisation, regularisation, then architecture
+EXPERIMENTS = {e.name: e for e in (INIT, BATCH_NORM, DROPOUT, TWO_3X3, BOTTLENECK, SEPARABLE, GAP, RECEPTIVE_FIELD)}
 
 
 def experiment(name: str) -> Experiment:
