@@ -34,8 +34,9 @@ SUMMARY_OPTIONS = {"--input": TRICKY, "--batch-size": TRICKY, "--depth": TRICKY,
 FLAGS = {"train": ["--augment", "--quiet", "--overwrite", "--autotune"], "summary": ["--train"]}
 
 
-class _TrainingWouldStart(Exception):
-    """Raised instead of loading data and training: the arguments passed every check."""
+class _TrainingWouldStart(BaseException):
+    """Raised instead of loading data and training: the arguments passed every check (a
+    BaseException, so that the command's catch-all for internal errors lets it through)."""
 
 
 def _refuse_to_train(*args, **kwargs):

@@ -8,10 +8,12 @@ commands:
   inspect     activation statistics and gradient norms per layer, under chosen initialisations
   gradcheck   run the registered gradient checks (ops and whole models) and print a table
   experiment  run a lecture's claim as a small experiment and give the verdict from the numbers
+  visualize   pictures of filters, feature maps, deconvnet reconstructions, saliency, CAM, occlusion
 
 'minitorch-cnn COMMAND --help' shows each command's options and examples.
 Exit codes: 0 success, 1 the job ran and failed (a gradient check failed, training
-diverged), 2 bad arguments or unreadable files, 130 interrupted. Set
+diverged) or an internal error (a bug, said in one line), 2 bad arguments or unreadable
+files, 130 interrupted. Set
 MINITORCH_CNN_TRACEBACK=1 to see the traceback behind an error message.
 """
 
@@ -22,7 +24,7 @@ import os
 import sys
 
 from .. import backend
-from . import evaluate, experiment, gradcheck, inspect_layers, summary, train
+from . import evaluate, experiment, gradcheck, inspect_layers, summary, train, visualize
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect_layers.add_parser(sub)
     gradcheck.add_parser(sub)
     experiment.add_parser(sub)
+    visualize.add_parser(sub)
     return parser
 
 
@@ -96,6 +99,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"minitorch-cnn {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug of ours: one line still, and the way to its traceback
+        if os.environ.get("MINITORCH_CNN_TRACEBACK"):
+            raise
+        print(f"minitorch-cnn {args.command}: internal error: {type(error).__name__}: {error} (a bug: run it again "
+              f"with MINITORCH_CNN_TRACEBACK=1 and report the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -120,3 +120,43 @@ def test_feature_maps_are_the_named_layers_output():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call(_linear_model(np.ones((2, 4))))
+
+
+def test_the_deconvnet_of_one_convolution_places_the_filter_at_the_strongest_unit():
+    """Undoing one convolution from a single kept activation a at (r, c) of channel k gives
+    a·w[k] laid on the input window of (r, c): the transposed convolution of a one-hot map."""
+    from minitorch_cnn.inspect import deconvnet
+
+    conv = nn.Conv2d(1, 2, 3, bias=False).double()
+    w = np.arange(18, dtype=float).reshape(2, 1, 3, 3) - 8.0
+    conv.weight.array[...] = w
+    model = nn.Sequential(conv)
+    x = np.zeros((1, 6, 6))
+    x[0, 2:5, 1:4] = w[1, 0]            # channel 1 matches itself best at output (2, 1)
+    reconstruction, channel, unit = deconvnet(model, mt.tensor(x), "0")
+    activation = (w[1, 0] ** 2).sum()
+    expected = np.zeros((1, 6, 6))
+    expected[0, 2:5, 1:4] = activation * w[1, 0]
+    assert (channel, unit) == (1, (2, 1))
+    np.testing.assert_allclose(reconstruction, expected)
+
+
+def test_the_deconvnet_through_pooling_stays_inside_the_units_field():
+    """conv 3x3 -> ReLU -> 2x2 max pool -> conv 3x3: the strongest unit of the last layer
+    sees a (3 + 1 + 2·2) = 8 pixel window; its reconstruction is zero outside it, unpooled
+    to the recorded switches, and back at the image's shape."""
+    from minitorch_cnn.inspect import deconv_layers, deconvnet
+
+    mt.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, padding=1),
+                          nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 3)).double()
+    assert deconv_layers(model) == ["0", "1", "2", "3", "4"]
+    image = mt.rand(1, 16, 16, dtype=mt.float64)
+    reconstruction, channel, (row, column) = deconvnet(model, image, "4")
+    assert reconstruction.shape == (1, 16, 16)
+    nonzero = np.argwhere(reconstruction[0] != 0)
+    assert nonzero.size
+    top, left = 2 * (row - 1) - 1, 2 * (column - 1) - 1      # the field of (row, column) in the image
+    assert nonzero.min(axis=0).tolist() >= [top, left] and nonzero.max(axis=0).tolist() <= [top + 7, left + 7]
+    with pytest.raises(ValueError, match="layer must be one of the convolutional part's layers"):
+        deconvnet(model, image, "6")
