@@ -149,7 +149,6 @@ def run(args) -> int:
     os.makedirs(args.out, exist_ok=True)
     figure, axes = plt.subplots(figsize=(6.4, 5.2))
     what, layer = args.what, args.layer
-    colourbar = None
     if what in ("filters", "maps", "deconv"):
         layer = layer or _default_layer(model, what)
     if what == "filters":
@@ -179,7 +178,7 @@ def run(args) -> int:
             else:
                 shown = ax.imshow(maps[index], cmap="viridis")
                 ax.set_title(f"channel {index}", fontsize=8)
-        colourbar = figure.colorbar(shown, ax=grid.ravel().tolist(), shrink=0.8, label="activation")
+        figure.colorbar(shown, ax=grid.ravel().tolist(), shrink=0.8, label="activation")
         title = f"{model_name}: {layer} on {described}"
         axes = None
     elif what == "deconv":
@@ -191,7 +190,7 @@ def run(args) -> int:
         picture = axes.imshow(shown, cmap=None, vmin=None, vmax=None) if shown.ndim == 3 else \
             axes.imshow(shown, cmap="RdBu_r", vmin=-reach, vmax=reach)
         if shown.ndim == 2:
-            colourbar = figure.colorbar(picture, ax=axes, label="reconstruction")
+            figure.colorbar(picture, ax=axes, label="reconstruction")
         title = f"{model_name}: deconvnet of {layer}, channel {channel} at {unit}, on {described}"
     else:
         if what == "saliency":
@@ -221,13 +220,12 @@ def run(args) -> int:
             picture = axes.imshow(values, cmap="RdBu_r", vmin=-reach, vmax=reach)
         else:
             picture = axes.imshow(values, cmap="inferno")
-        colourbar = figure.colorbar(picture, ax=axes, label=label_text)
+        figure.colorbar(picture, ax=axes, label=label_text)
         title = f"{model_name}: {what} for class {dataset.classes[chosen]}, on {described}"
     if axes is not None and what != "filters":
         axes.set_xlabel("column")
         axes.set_ylabel("row")
     figure.suptitle(title, fontsize=9)
-    _ = colourbar
     stem = os.path.splitext(os.path.basename(args.model))[0]
     path = os.path.join(args.out, f"{stem}-{what}" + (f"-{layer}" if layer else "") + ".png")
     figure.savefig(path, dpi=110)
