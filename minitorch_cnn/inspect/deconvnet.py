@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import creation
 from ..autograd.grad_mode import no_grad
 from ..nn import (BatchNorm2d, Conv2d, Dropout, Dropout2d, Identity, LocalResponseNorm, MaxPool2d, Module, ReLU,
                   Sequential)
@@ -82,7 +83,7 @@ def deconvnet(model: Module, image, layer: str, channel: int | None = None) -> t
         row, column = np.unravel_index(maps[chosen].argmax(), maps[chosen].shape)
         only = np.zeros_like(maps)
         only[chosen, row, column] = maps[chosen, row, column]
-        y = Tensor._wrap(only[None].astype(maps.dtype))
+        y = creation.tensor(only[None].astype(maps.dtype), device=image.device)
         for module, saved in reversed(record):
             if isinstance(module, Conv2d):
                 padding, extra = _transposed_padding(module, tuple(y.shape[2:]), saved)

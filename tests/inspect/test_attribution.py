@@ -8,13 +8,20 @@ import pytest
 
 import minitorch_cnn as mt
 from minitorch_cnn import nn
+from minitorch_cnn import backend
 from minitorch_cnn.inspect import attribution as A
+from tests.helpers import host
+
+
+def _set(parameter, values):
+    """Write host values into a parameter on whatever device it lives (the stand-in run's "cuda")."""
+    parameter.array[...] = backend.to_device(np.asarray(values, dtype=parameter.dtype), parameter.device)
 
 
 def _linear_model(weights):
     """Flatten then a bias-free linear layer with the given (classes, C*H*W) weights."""
     model = nn.Sequential(nn.Flatten(), nn.Linear(weights.shape[1], weights.shape[0], bias=False)).double()
-    model[1].weight.array[...] = weights
+    _set(model[1].weight, weights)
     return model
 
 
@@ -40,8 +47,8 @@ def test_guided_backprop_through_one_relu_keeps_the_positive_part():
     w1 = np.array([[1.0, 2.0], [-1.0, 1.0], [3.0, -1.0]])
     w2 = np.array([[1.0, -2.0, 0.5]])
     model = nn.Sequential(nn.Flatten(), nn.Linear(2, 3, bias=False), nn.ReLU(), nn.Linear(3, 1, bias=False)).double()
-    model[1].weight.array[...] = w1
-    model[3].weight.array[...] = w2
+    _set(model[1].weight, w1)
+    _set(model[3].weight, w2)
     x = np.array([1.0, 1.0])
     h = w1 @ x                                   # [3, 0, 2]: the second unit is off
     passed = w2[0] * (h > 0)                     # [1, 0, 0.5]
@@ -52,7 +59,7 @@ def test_guided_backprop_through_one_relu_keeps_the_positive_part():
     np.testing.assert_allclose(got.reshape(2), guided)
     np.testing.assert_allclose(A.saliency(model, image, 0)[0].reshape(2), np.abs(plain))
     w2[0, 0] = -1.0                              # a negative gradient now reaches the first unit
-    model[3].weight.array[...] = w2
+    _set(model[3].weight, w2)
     got, _ = A.guided_backprop(model, image, target=0)
     np.testing.assert_allclose(got.reshape(2), w1.T @ np.maximum(w2[0] * (h > 0), 0))
     assert all(not m._backward_hooks for m in model.modules())  # the hooks are removed
@@ -106,7 +113,7 @@ def test_feature_maps_are_the_named_layers_output():
     mt.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 3, 3))
     image = mt.randn(1, 8, 8)
-    np.testing.assert_allclose(A.feature_maps(model, image, "1"), model[1](model[0](image.unsqueeze(0)))[0].detach().numpy())
+    np.testing.assert_allclose(A.feature_maps(model, image, "1"), host(model[1](model[0](image.unsqueeze(0)))[0]))
     with pytest.raises(ValueError, match="no submodule 'conv9'"):
         A.feature_maps(model, image, "conv9")
 
@@ -129,7 +136,7 @@ def test_the_deconvnet_of_one_convolution_places_the_filter_at_the_strongest_uni
 
     conv = nn.Conv2d(1, 2, 3, bias=False).double()
     w = np.arange(18, dtype=float).reshape(2, 1, 3, 3) - 8.0
-    conv.weight.array[...] = w
+    _set(conv.weight, w)
     model = nn.Sequential(conv)
     x = np.zeros((1, 6, 6))
     x[0, 2:5, 1:4] = w[1, 0]            # channel 1 matches itself best at output (2, 1)
