@@ -3,9 +3,12 @@ checks (creation functions, the command line) compare a request with before allo
 
 from __future__ import annotations
 
+import functools
 import os
 
 
+# asked once: the creation functions check every allocation against it
+@functools.lru_cache(maxsize=None)
 def physical_memory() -> int:
     """This machine's physical memory in bytes (what no single allocation can exceed)."""
     try:
@@ -28,14 +31,19 @@ def device_memory(device) -> int:
     """The memory of ``device`` in bytes: a GPU's own (CuPy's ``mem_info``), else this
     machine's physical memory."""
     if getattr(device, "type", str(device)) == "cuda":
-        try:
-            from . import backend
-
-            cupy = backend.cupy_module()
-            return int(cupy.cuda.Device(getattr(device, "index", None) or 0).mem_info[1])
-        except Exception:  # the stand-in, or a runtime that cannot say: the host's bound
-            return physical_memory()
+        return _gpu_memory(getattr(device, "index", None) or 0)
     return physical_memory()
+
+
+@functools.lru_cache(maxsize=None)
+def _gpu_memory(index: int) -> int:
+    """A GPU's total memory, asked once per GPU (a driver call each time otherwise)."""
+    try:
+        from . import backend
+
+        return int(backend.cupy_module().cuda.Device(index).mem_info[1])
+    except Exception:  # the stand-in, or a runtime that cannot say: the host's bound
+        return physical_memory()
 
 
 def check_allocation(shape, itemsize: int, what: str, device="cpu") -> None:

@@ -24,7 +24,7 @@ from ..arguments import boolean, int_list, integer, one_of, real
 from .cyclic_schedulers import CosineAnnealingWarmRestarts, CyclicLR, per_group
 from .factor_schedulers import ConstantLR, LambdaLR, MultiplicativeLR, PolynomialLR
 from .optimizer import Optimizer
-from .scheduler_base import LRScheduler, check_rates, check_scheduler, check_sub_states
+from .scheduler_base import LRScheduler, check_own_keys, check_rates, check_scheduler, check_sub_states
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
            "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
@@ -316,14 +316,7 @@ class ReduceLROnPlateau:
     def load_state_dict(self, state_dict: dict) -> None:
         """All or nothing: the keys must be this scheduler's, the counters ints, the modes
         known and the rates one per parameter group, before anything changes."""
-        name = "ReduceLROnPlateau.load_state_dict"
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}")
-        own = self.state_dict()
-        unexpected, missing = sorted(set(state_dict) - set(own)), sorted(set(own) - set(state_dict))
-        if unexpected or missing:
-            raise ValueError(f"{name}: the state dict is not one this ReduceLROnPlateau saves (unexpected keys "
-                             f"{unexpected}, missing keys {missing})")
+        name, _ = check_own_keys(self, state_dict)
         for key in ("patience", "cooldown", "num_bad_epochs", "cooldown_counter", "last_epoch"):
             integer(state_dict[key], f"{name}: {key}", low=0)
         one_of(state_dict["mode"], f"{name}: mode", ("min", "max"))

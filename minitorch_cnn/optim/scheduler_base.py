@@ -44,6 +44,21 @@ def check_rates(name: str, values, count: int) -> None:
         real(value, f"{name}[{i}]")
 
 
+def check_own_keys(scheduler, state_dict) -> tuple[str, dict]:
+    """(the name for messages, the scheduler's own state dict) once ``state_dict`` is a
+    dict with exactly the keys ``scheduler.state_dict()`` has (a scheduler of another kind
+    or configuration has others)."""
+    name = f"{type(scheduler).__name__}.load_state_dict"
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+    own = scheduler.state_dict()
+    unexpected, missing = sorted(set(state_dict) - set(own)), sorted(set(own) - set(state_dict))
+    if unexpected or missing:
+        raise ValueError(f"{name}: the state dict is not one this {type(scheduler).__name__} saves (unexpected keys "
+                         f"{unexpected}, missing keys {missing})")
+    return name, own
+
+
 def check_sub_states(scheduler, states) -> None:
     """The saved states of a SequentialLR's or ChainedScheduler's schedulers: one per
     scheduler, each checked by that scheduler before any is loaded."""
@@ -143,14 +158,7 @@ class LRScheduler:
         """That ``state_dict`` is one this scheduler saves: a dict with the keys its own
         ``state_dict()`` has (a scheduler of another kind or configuration has others), an
         int ``last_epoch`` and one finite rate per parameter group."""
-        name = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}")
-        own = self.state_dict()
-        unexpected, missing = sorted(set(state_dict) - set(own)), sorted(set(own) - set(state_dict))
-        if unexpected or missing:
-            raise ValueError(f"{name}: the state dict is not one this {type(self).__name__} saves (unexpected keys "
-                             f"{unexpected}, missing keys {missing})")
+        name, own = check_own_keys(self, state_dict)
         if "last_epoch" in own:
             integer(state_dict["last_epoch"], f"{name}: last_epoch", low=-1)
         count = len(self.optimizer.param_groups)
